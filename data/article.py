@@ -1,0 +1,302 @@
+"""Annotated articles: parsing, validation and JSONL I/O.
+
+An article is a plain ``dict`` in the scheme's JSON form (``id``, ``text``,
+``entities``, ``quotes`` and any extra keys, which are kept as they are).
+A layer whose key is missing or null is *not annotated* (ANERcorp has no
+quotes); an empty list means annotated, with nothing in it.
+
+Validation never stops at the first problem: every check returns a list of
+:class:`Problem`, each naming the file, line, article, span and the text under it.
+"""
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import io
+import json
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from .schema import ENTITY_LABELS, QUOTE_KINDS, QUOTE_PARTS
+from .words import split_words
+
+PART_KEYS = {"CONTENT": "content", "SOURCE": "source", "CUE": "cue"}
+
+
+@dataclasses.dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input, located as precisely as possible."""
+
+    message: str
+    file: str | None = None
+    line: int | None = None
+    article: str | None = None
+    what: str | None = None  # e.g. "entity 3" or "quote 2 source"
+    span: tuple[int, int] | None = None
+    text: str | None = None  # the text under the span (clipped to the article)
+
+    def __str__(self) -> str:
+        bits = []
+        where = ":".join(str(x) for x in (self.file, self.line) if x is not None)
+        if where:
+            bits.append(where)
+        if self.article is not None:
+            bits.append(f"article {self.article!r}")
+        if self.what:
+            bits.append(self.what)
+        if self.span is not None:
+            bits.append(f"[{self.span[0]}, {self.span[1]})" + ("" if self.text is None else f" {self.text!r}"))
+        return ": ".join(bits + [self.message])
+
+
+class ArticleError(ValueError):
+    """Raised when input has problems; ``problems`` lists all of them."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        head = "\n".join(str(p) for p in problems[:20])
+        more = f"\n... and {len(problems) - 20} more" if len(problems) > 20 else ""
+        super().__init__(f"{len(problems)} problem(s):\n{head}{more}")
+
+
+def _is_int(x: Any) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)
+
+
+def _span_pair(x: Any) -> bool:
+    return isinstance(x, (list, tuple)) and len(x) == 2 and all(_is_int(v) for v in x)
+
+
+class _Checker:
+    """Collects problems for one article."""
+
+    def __init__(self, art: dict, file: str | None, line: int | None):
+        self.art, self.file, self.line = art, file, line
+        self.problems: list[Problem] = []
+        aid = art.get("id") if isinstance(art, dict) else None
+        self.aid = aid if isinstance(aid, str) else (None if aid is None else str(aid))
+        text = art.get("text") if isinstance(art, dict) else None
+        self.text = text if isinstance(text, str) else None
+        self._starts: set[int] | None = None
+        self._ends: set[int] | None = None
+
+    def add(self, message: str, what: str | None = None, span: tuple[int, int] | None = None) -> None:
+        under = None
+        if span is not None and self.text is not None:
+            s, e = max(0, span[0]), min(len(self.text), span[1])
+            under = self.text[s:e] if s < e else ""
+        self.problems.append(Problem(message, self.file, self.line, self.aid, what, span, under))
+
+    def boundaries(self) -> tuple[set[int], set[int]]:
+        if self._starts is None:
+            offs = split_words(self.text or "")
+            self._starts = {s for s, _ in offs}
+            self._ends = {e for _, e in offs}
+        return self._starts, self._ends  # type: ignore[return-value]
+
+    def span(self, what: str, sp: Any) -> tuple[int, int] | None:
+        """Check one span; returns it when usable for overlap checks."""
+        if not _span_pair(sp):
+            self.add(f"span must be two integers [start, end], got {sp!r}", what)
+            return None
+        s, e = int(sp[0]), int(sp[1])
+        n = len(self.text or "")
+        ok = True
+        if e <= s:
+            self.add("end must be greater than start", what, (s, e))
+            ok = False
+        if s < 0 or e > n:
+            self.add(f"offsets outside the text (length {n})", what, (s, e))
+            return None
+        if ok:
+            starts, ends = self.boundaries()
+            if s not in starts:
+                self.add("span does not start at the start of a word", what, (s, e))
+                ok = False
+            if e not in ends:
+                self.add("span does not end at the end of a word", what, (s, e))
+                ok = False
+        return (s, e) if ok else None
+
+
+def check_article(art: Any, file: str | None = None, line: int | None = None) -> list[Problem]:
+    """Every problem of one parsed JSON value against the scheme (empty if valid)."""
+    if not isinstance(art, dict):
+        return [Problem(f"an article must be a JSON object, got {type(art).__name__}", file, line)]
+    c = _Checker(art, file, line)
+    if "id" not in art:
+        c.add("missing key 'id'")
+    elif not isinstance(art["id"], str) or not art["id"]:
+        c.add(f"'id' must be a non-empty string, got {art['id']!r}")
+    if "text" not in art:
+        c.add("missing key 'text'")
+        return c.problems
+    if not isinstance(art["text"], str):
+        c.add(f"'text' must be a string, got {type(art['text']).__name__}")
+        return c.problems
+
+    ents = art.get("entities")
+    if ents is not None:
+        if not isinstance(ents, list):
+            c.add(f"'entities' must be a list or null, got {type(ents).__name__}")
+        else:
+            placed: list[tuple[int, int, str]] = []
+            for i, ent in enumerate(ents):
+                what = f"entity {i}"
+                if not isinstance(ent, dict):
+                    c.add(f"must be an object, got {ent!r}", what)
+                    continue
+                for k in ("start", "end", "label"):
+                    if k not in ent:
+                        c.add(f"missing key {k!r}", what)
+                if "start" not in ent or "end" not in ent:
+                    continue
+                sp = c.span(what, [ent["start"], ent["end"]])
+                lab = ent.get("label")
+                if "label" in ent and lab not in ENTITY_LABELS:
+                    c.add(f"unknown label {lab!r} (known: {', '.join(ENTITY_LABELS)})", what, sp)
+                if sp is not None:
+                    placed.append((sp[0], sp[1], what))
+            _overlaps(c, placed, "entities overlap")
+
+    quotes = art.get("quotes")
+    if quotes is not None:
+        if not isinstance(quotes, list):
+            c.add(f"'quotes' must be a list or null, got {type(quotes).__name__}")
+        else:
+            parts: list[tuple[int, int, str]] = []
+            for i, q in enumerate(quotes):
+                what = f"quote {i}"
+                if not isinstance(q, dict):
+                    c.add(f"must be an object, got {q!r}", what)
+                    continue
+                if q.get("content") is None:
+                    c.add("CONTENT is required", what)
+                for part in QUOTE_PARTS:
+                    key = PART_KEYS[part]
+                    if q.get(key) is None:
+                        continue
+                    sp = c.span(f"{what} {key}", q[key])
+                    if sp is not None:
+                        parts.append((sp[0], sp[1], f"{what} {key}"))
+                kind = q.get("kind")
+                if kind not in QUOTE_KINDS:
+                    c.add(f"'kind' must be one of {', '.join(QUOTE_KINDS)}, got {kind!r}", what)
+                spk = q.get("speaker")
+                if spk is not None and not isinstance(spk, str):
+                    c.add(f"'speaker' must be a string or null, got {spk!r}", what)
+            _overlaps(c, parts, "quote parts overlap")
+    return c.problems
+
+
+def _overlaps(c: _Checker, spans: list[tuple[int, int, str]], message: str) -> None:
+    spans = sorted(spans)
+    for (s1, e1, w1), (s2, e2, w2) in zip(spans, spans[1:]):
+        if s2 < e1:
+            c.add(f"{message}: {w1} [{s1}, {e1}) and {w2}", w2, (s2, e2))
+
+
+# --- JSONL ---------------------------------------------------------------------
+
+def _open_text(path: Path):
+    if path.suffix == ".gz":
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8")
+    return open(path, encoding="utf-8")
+
+
+def iter_jsonl(path: str | Path) -> Iterator[tuple[int, Any, list[Problem]]]:
+    """Yield ``(line_number, value, problems)`` for each non-blank line.
+
+    ``value`` is None when the line is not valid JSON; the problem says why.
+    """
+    path = Path(path)
+    with _open_text(path) as fh:
+        for n, raw in enumerate(fh, 1):
+            if not raw.strip():
+                continue
+            try:
+                yield n, json.loads(raw), []
+            except json.JSONDecodeError as err:
+                yield n, None, [Problem(f"malformed JSON: {err.msg} at column {err.colno}", str(path), n)]
+
+
+def check_jsonl(path: str | Path) -> tuple[list[dict], list[Problem]]:
+    """Read and validate a JSONL file: all valid articles and all problems."""
+    arts: list[dict] = []
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    for n, value, probs in iter_jsonl(path):
+        if value is None:
+            problems += probs
+            continue
+        probs = check_article(value, str(path), n)
+        if isinstance(value, dict) and isinstance(value.get("id"), str):
+            first = seen.setdefault(value["id"], n)
+            if first != n:
+                probs.append(Problem(f"duplicate id (first on line {first})", str(path), n, value["id"]))
+        problems += probs
+        if not probs:
+            arts.append(value)
+    return arts, problems
+
+
+def read_articles(paths: str | Path | Iterable[str | Path]) -> list[dict]:
+    """Read and validate articles from one or more JSONL files.
+
+    Raises :class:`ArticleError` listing every problem if any file has one;
+    nothing is dropped silently.
+    """
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    arts: list[dict] = []
+    problems: list[Problem] = []
+    for p in paths:
+        a, pr = check_jsonl(p)
+        arts += a
+        problems += pr
+    if problems:
+        raise ArticleError(problems)
+    return arts
+
+
+def validate_articles(arts: Iterable[dict], source: str | None = None) -> list[dict]:
+    """Validate in-memory articles; raise :class:`ArticleError` on any problem."""
+    arts = list(arts)
+    problems = [p for i, a in enumerate(arts) for p in check_article(a, source, None if source is None else i + 1)]
+    if problems:
+        raise ArticleError(problems)
+    return arts
+
+
+def write_articles(path: str | Path, arts: Iterable[dict]) -> int:
+    """Write articles as JSONL (UTF-8, one per line); returns how many."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    n = 0
+    opener = gzip.open(path, "wt", encoding="utf-8") if path.suffix == ".gz" else open(path, "w", encoding="utf-8")
+    with opener as fh:
+        for a in arts:
+            fh.write(json.dumps(a, ensure_ascii=False) + "\n")
+            n += 1
+    return n
+
+
+def layer_spans(art: dict, layer: str) -> list[tuple[int, int, str]] | None:
+    """Labelled spans of one layer, sorted; None when the layer is not annotated."""
+    if layer == "ner":
+        ents = art.get("entities")
+        if ents is None:
+            return None
+        return sorted((e["start"], e["end"], e["label"]) for e in ents)
+    if layer == "quote":
+        quotes = art.get("quotes")
+        if quotes is None:
+            return None
+        out = []
+        for q in quotes:
+            for part, key in PART_KEYS.items():
+                if q.get(key) is not None:
+                    out.append((q[key][0], q[key][1], part))
+        return sorted(out)
+    raise KeyError(f"unknown layer {layer!r}")

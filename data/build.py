@@ -1,0 +1,254 @@
+"""Dataset builders: annotated articles -> ``datasets`` objects.
+
+Two stages, each with a documented set of columns that training reads.
+
+**Word level** (:func:`articles_to_dataset`), one row per article:
+
+==================  ==========================================================
+``id``              article id (str)
+``text``            the article text (str)
+``words``           the scheme's words (list of str)
+``word_offsets``    ``[start, end]`` character offsets per word (list of 2-int lists)
+``ner_tags``        BIO class ids over PER/ORG/LOC/MISC (ClassLabel sequence);
+                    ``-1`` on every word when the article has no entity layer
+``quote_tags``      BIO class ids over CONTENT/SOURCE/CUE (ClassLabel sequence);
+                    ``-1`` on every word when the article has no quote layer
+``corpus``          name of the corpus the article came from (str)
+==================  ==========================================================
+
+**Window level** (:func:`tokenize_windows`), one row per window of at most
+``max_length`` sub-word tokens (special tokens included):
+
+==================  ==========================================================
+``id``              article id
+``window``          index of the window in its article
+``input_ids``       token ids (list of int, ``n_tokens``)
+``attention_mask``  ones (list of int, ``n_tokens``); padding is added by the collator
+``word_ids``        article word index per token, ``-1`` for special tokens
+``scored``          1 where the token is the first sub-word of a word scored in
+                    this window, else 0: every word of the article is scored in
+                    exactly one window
+``labels_ner``      class id per token, ``-100`` where not scored
+``labels_quote``    class id per token, ``-100`` where not scored
+``num_tokens``      ``n_tokens`` (int), for length-grouped batching
+``weight``          loss weight of the window's corpus (float)
+==================  ==========================================================
+
+The tokenizer is passed in (any fast tokenizer with ``word_ids``); this module
+imports neither torch nor transformers.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from .align import IGNORE, plan_windows, spans_to_tags, word_labels_to_token_labels
+from .article import layer_spans
+from .schema import LAYERS, layer_tags
+from .words import normalise_words, split_words
+
+
+@dataclass
+class Normalisation:
+    """Which character variants to fold before tokenising (offsets never change)."""
+
+    diacritics: bool = False
+    tatweel: bool = False
+    alef: bool = False
+    ya: bool = False
+    ta_marbuta: bool = False
+
+
+@dataclass
+class WindowSpec:
+    """How articles are cut into model inputs."""
+
+    max_length: int = 256  # sub-word tokens per window, special tokens included
+    stride: int = 64  # tokens of context shared by consecutive windows
+    all_subwords: bool = False  # label every sub-word (B-X -> I-X on later pieces)
+    normalisation: Normalisation = field(default_factory=Normalisation)
+
+
+def word_features():
+    """The ``datasets.Features`` of the word-level dataset."""
+    from datasets import ClassLabel, Features, List, Value
+
+    return Features(
+        {
+            "id": Value("string"),
+            "text": Value("string"),
+            "words": List(Value("string")),
+            "word_offsets": List(List(Value("int32"))),
+            "ner_tags": List(ClassLabel(names=layer_tags("ner"))),
+            "quote_tags": List(ClassLabel(names=layer_tags("quote"))),
+            "corpus": Value("string"),
+        }
+    )
+
+
+def article_to_row(art: dict, corpus: str = "") -> dict:
+    """One word-level row (see module docstring) for a validated article."""
+    text = art["text"]
+    offsets = split_words(text)
+    row = {
+        "id": art["id"],
+        "text": text,
+        "words": [text[s:e] for s, e in offsets],
+        "word_offsets": [[s, e] for s, e in offsets],
+        "corpus": corpus,
+    }
+    for layer in LAYERS:
+        spans = layer_spans(art, layer)
+        if spans is None:
+            row[f"{layer}_tags"] = [-1] * len(offsets)
+        else:
+            ids = {t: i for i, t in enumerate(layer_tags(layer))}
+            try:
+                row[f"{layer}_tags"] = [ids[t] for t in spans_to_tags(offsets, spans)]
+            except ValueError as err:
+                raise ValueError(f"article {art['id']!r}: {err}") from None
+    return row
+
+
+def articles_to_dataset(articles: Iterable[dict], corpus: str = ""):
+    """Word-level ``datasets.Dataset`` (one row per article) from validated articles."""
+    from datasets import Dataset
+
+    rows = [article_to_row(a, corpus) for a in articles]
+    cols = {k: [r[k] for r in rows] for k in word_features()}
+    return Dataset.from_dict(cols, features=word_features())
+
+
+def special_token_frame(tokenizer) -> tuple[list[int], list[int]]:
+    """Token ids the tokenizer puts before and after one sequence."""
+    enc = tokenizer(["x"], is_split_into_words=True, add_special_tokens=True)
+    wids = enc.word_ids()
+    first = wids.index(0)
+    last = len(wids) - 1 - wids[::-1].index(0)
+    return list(enc["input_ids"][:first]), list(enc["input_ids"][last + 1 :])
+
+
+def tokenize_words(tokenizer, words: Sequence[str], spec: WindowSpec) -> tuple[list[int], list[int]]:
+    """Sub-word ids and their word indices for one article's words.
+
+    Returns ``(input_ids, word_ids)``, both ``n_tokens`` long, no special tokens.
+    A word that yields no token at all (a character the vocabulary drops)
+    is an error, because it could never be labelled.
+    """
+    norm = spec.normalisation
+    seen = normalise_words(
+        list(words),
+        diacritics=norm.diacritics,
+        tatweel=norm.tatweel,
+        alef=norm.alef,
+        ya=norm.ya,
+        ta_marbuta=norm.ta_marbuta,
+    )
+    if not seen:
+        return [], []
+    enc = tokenizer(seen, is_split_into_words=True, add_special_tokens=False)
+    ids = list(enc["input_ids"])
+    wids = enc.word_ids()
+    covered = set(wids)
+    missing = [w for w in range(len(seen)) if w not in covered]
+    if missing:
+        w = missing[0]
+        raise ValueError(f"word {w} {words[w]!r} produced no sub-word token ({len(missing)} such words)")
+    return ids, [int(w) for w in wids]
+
+
+def window_rows(row: dict, tokenizer, spec: WindowSpec, frame: tuple[list[int], list[int]], weight: float = 1.0) -> list[dict]:
+    """Window-level rows (see module docstring) for one word-level row."""
+    pre, post = frame
+    try:
+        ids, wids = tokenize_words(tokenizer, row["words"], spec)
+    except ValueError as err:
+        raise ValueError(f"article {row['id']!r}: {err}") from None
+    n_words = len(row["words"])
+    counts = [0] * n_words
+    for w in wids:
+        counts[w] += 1
+    budget = spec.max_length - len(pre) - len(post)
+    try:
+        plan = plan_windows(counts, budget, spec.stride)
+    except ValueError as err:
+        raise ValueError(f"article {row['id']!r}: {err}") from None
+    # token range of each word in the article's token stream
+    first_tok = [0] * (n_words + 1)
+    for w in range(n_words):
+        first_tok[w + 1] = first_tok[w] + counts[w]
+    layers = {layer: row[f"{layer}_tags"] for layer in LAYERS}
+    conts = {layer: _continuation(layer) for layer in LAYERS}
+    out = []
+    for k, (a, b, s, e) in enumerate(plan):
+        t0, t1 = first_tok[a], first_tok[b]
+        win_wids: list[int | None] = [None] * len(pre) + wids[t0:t1] + [None] * len(post)
+        scored_words = [False] * n_words
+        for w in range(s, e):
+            scored_words[w] = True
+        scored = [0] * len(win_wids)
+        prev = None
+        for t, w in enumerate(win_wids):
+            if w is not None and w != prev and scored_words[w]:
+                scored[t] = 1
+            prev = w
+        new = {
+            "id": row["id"],
+            "window": k,
+            "input_ids": pre + ids[t0:t1] + post,
+            "attention_mask": [1] * len(win_wids),
+            "word_ids": [-1 if w is None else w for w in win_wids],
+            "scored": scored,
+            "num_tokens": len(win_wids),
+            "weight": float(weight),
+        }
+        for layer, tags in layers.items():
+            labels = None if (tags and tags[0] == -1) else tags
+            new[f"labels_{layer}"] = word_labels_to_token_labels(
+                win_wids, labels, scored_words, all_subwords=spec.all_subwords, continuation=conts[layer]
+            )
+        out.append(new)
+    return out
+
+
+def _continuation(layer: str) -> list[int]:
+    """Class id -> id for a non-first sub-word (B-X -> I-X, others unchanged)."""
+    tags = layer_tags(layer)
+    index = {t: i for i, t in enumerate(tags)}
+    return [index["I-" + t[2:]] if t.startswith("B-") else i for i, t in enumerate(tags)]
+
+
+def tokenize_windows(word_ds, tokenizer, spec: WindowSpec, weight: float = 1.0, num_proc: int | None = None):
+    """Window-level ``datasets.Dataset`` from a word-level one."""
+    frame = special_token_frame(tokenizer)
+
+    def explode(batch):
+        rows = [dict(zip(batch, vals)) for vals in zip(*batch.values())]
+        out: dict[str, list] = {}
+        for r in rows:
+            for w in window_rows(r, tokenizer, spec, frame, weight):
+                for key, val in w.items():
+                    out.setdefault(key, []).append(val)
+        return out
+
+    return word_ds.map(explode, batched=True, batch_size=64, remove_columns=word_ds.column_names, num_proc=num_proc)
+
+
+def mix(datasets_: Sequence):
+    """Concatenate datasets with identical columns (several corpora in one)."""
+    from datasets import concatenate_datasets
+
+    return concatenate_datasets(list(datasets_))
+
+
+__all__ = [
+    "IGNORE",
+    "Normalisation",
+    "WindowSpec",
+    "article_to_row",
+    "articles_to_dataset",
+    "tokenize_windows",
+    "window_rows",
+    "mix",
+    "word_features",
+]

@@ -1,0 +1,94 @@
+"""Fine-tune a qawl tagger on annotated articles.
+
+    accelerate launch train.py [--config configs/default.yaml] [train.lr=3e-5 ...]
+
+The recipe: config -> data -> model -> prepare -> fit -> evaluate -> save.
+The pieces live in ``train/``; the run folder gets the merged config, a
+metrics log, resumable states, the best checkpoint (``model/``, with its
+model card) and an evaluation report.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from accelerate.utils import set_seed
+
+from train.checkpoint import save_checkpoint, write_scores
+from train.config import save_config, to_dict
+from train.corpora import build_splits
+from train.evaluation import evaluate_split, window_loader
+from train.loop import fit, load_run_state, resolve_resume, total_steps
+from train.optim import make_optimizer, make_schedule
+from train.report import write_report
+from train.setup import MetricsLog, label_lists, load_base, load_weights, make_accelerator, make_model, parse_cli
+
+
+def main(argv: list[str] | None = None) -> int:
+    cfg = parse_cli(argv)
+    accelerator = make_accelerator(cfg)
+    set_seed(cfg.train.seed)
+    out = Path(cfg.train.output_dir)
+    if accelerator.is_main_process:
+        save_config(cfg, out / "config.yaml")
+    accelerator.init_trackers("qawl", config=to_dict(cfg.train))
+    log = MetricsLog(accelerator, out)
+
+    # data: built once on the main process, read from the datasets cache by the others
+    with accelerator.main_process_first():
+        base, tokenizer = load_base(cfg.model)
+        splits = build_splits(cfg.data, tokenizer, cfg.train.seed)
+    labels = label_lists(cfg.model)
+    layers = list(labels)
+    pad_id = tokenizer.pad_token_id
+
+    # model and optimisation
+    model = make_model(cfg.model, base)
+    loader = window_loader(splits["train"].windows, cfg.train.batch_size, pad_id, layers,
+                           shuffle=True, seed=cfg.train.seed, group=cfg.train.group_by_length)
+    sampler = loader.batch_sampler
+    optimizer = make_optimizer(model, cfg.train)
+    model, optimizer, loader = accelerator.prepare(model, optimizer, loader)
+    steps = total_steps(cfg.train, len(loader))
+    # accelerate steps a prepared scheduler once per process for every optimizer step
+    scheduler = accelerator.prepare(make_schedule(optimizer, steps * accelerator.num_processes, cfg.train.warmup_ratio))
+
+    def evaluate(split: str):
+        return evaluate_split(model, splits[split], accelerator, batch_size=cfg.eval.batch_size,
+                              pad_id=pad_id, layers=layers, label_lists=labels)
+
+    def keep_best(scores: dict) -> None:
+        save_checkpoint(accelerator, model, tokenizer, cfg, out / "model", {"dev": scores})
+
+    # fit
+    resume = resolve_resume(cfg.train.resume_from, out)
+    state = load_run_state(accelerator, resume) if resume else None
+    has_dev = "dev" in splits
+    state = fit(cfg.train, accelerator, model, optimizer, scheduler, loader, sampler, steps=steps,
+                evaluate=(lambda: evaluate("dev")[0]) if has_dev else None,
+                keep_best=keep_best, log=log, state=state)
+    if has_dev and state.best_step >= 0:
+        load_weights(accelerator, model, out / "model")
+    else:
+        save_checkpoint(accelerator, model, tokenizer, cfg, out / "model")
+
+    # evaluate the kept model and save it with its scores
+    scores, predictions = {}, {}
+    for split in cfg.eval.splits:
+        if split in splits:
+            scores[split], predictions[split] = evaluate(split)
+    if accelerator.is_main_process:
+        write_scores(out / "model", scores)
+        report = write_report(out / "report.md", scores, {s: splits[s].articles for s in scores}, predictions,
+                              worst=cfg.eval.worst_errors)
+        log({f"{s}_{k}": v for s in scores for k, v in scores[s].items() if isinstance(v, (int, float))}, state.step)
+        for split, sc in scores.items():
+            shown = {k: round(v, 4) for k, v in sc.items() if k.endswith(("_f1", "accuracy")) and "_per_" not in k}
+            print(f"{split}: {shown}")
+        print(f"checkpoint: {out / 'model'}\nreport: {report}\nmetrics: {out / 'metrics.jsonl'}")
+    accelerator.end_training()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,90 @@
+"""Corpora named in the config -> validated articles and model-ready datasets."""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+from data.article import read_articles
+from data.build import Normalisation, WindowSpec, articles_to_dataset, mix, tokenize_windows
+
+from .config import CorpusConfig, DataConfig
+
+SPLITS = ("train", "dev", "test")
+
+
+def window_spec(cfg: DataConfig) -> WindowSpec:
+    """The data layer's window settings from the data config."""
+    n = cfg.normalise
+    return WindowSpec(
+        max_length=cfg.max_length,
+        stride=cfg.stride,
+        all_subwords=cfg.all_subwords,
+        normalisation=Normalisation(n.diacritics, n.tatweel, n.alef, n.ya, n.ta_marbuta),
+    )
+
+
+def read_corpus_files(corpus: CorpusConfig, paths: list[str]) -> list[dict]:
+    """Validated articles of one corpus split; raises on any problem."""
+    if not paths:
+        return []
+    if corpus.format == "jsonl":
+        return read_articles([Path(p).expanduser() for p in paths])
+    if corpus.format == "standoff":
+        from data.standoff import load_standoff
+
+        return [a for p in paths for a in load_standoff(p, **corpus.options)]
+    from data.formats import read_format
+
+    arts: list[dict] = []
+    for p in paths:
+        arts += read_format(corpus.format, Path(p).expanduser(), **corpus.options)
+    return arts
+
+
+def carve_dev(arts: list[dict], fraction: float, seed: int) -> tuple[list[dict], list[dict]]:
+    """Split articles into (train, dev) by article, deterministically."""
+    order = sorted(range(len(arts)), key=lambda i: arts[i]["id"])
+    random.Random(seed).shuffle(order)
+    n_dev = max(1, round(len(arts) * fraction)) if arts and fraction > 0 else 0
+    dev_idx = set(order[:n_dev])
+    return [a for i, a in enumerate(arts) if i not in dev_idx], [a for i, a in enumerate(arts) if i in dev_idx]
+
+
+@dataclass
+class SplitData:
+    """One split: gold articles, word-level and window-level datasets."""
+
+    articles: list[dict]
+    words: object  # datasets.Dataset, word level
+    windows: object  # datasets.Dataset, window level
+
+
+def load_articles(cfg: DataConfig, seed: int) -> dict[str, list[tuple[CorpusConfig, list[dict]]]]:
+    """split -> [(corpus, articles)] for every corpus in the config."""
+    out: dict[str, list] = {s: [] for s in SPLITS}
+    for corpus in cfg.corpora:
+        parts = {s: read_corpus_files(corpus, getattr(corpus, s)) for s in SPLITS}
+        if not parts["dev"] and cfg.dev_fraction > 0 and parts["train"]:
+            parts["train"], parts["dev"] = carve_dev(parts["train"], cfg.dev_fraction, seed)
+        for s in SPLITS:
+            if parts[s]:
+                out[s].append((corpus, parts[s]))
+    return out
+
+
+def build_splits(cfg: DataConfig, tokenizer, seed: int) -> dict[str, SplitData]:
+    """Every split with data, built and tokenised; empty splits are left out."""
+    spec = window_spec(cfg)
+    out = {}
+    for split, parts in load_articles(cfg, seed).items():
+        if not parts:
+            continue
+        words = [articles_to_dataset(arts, corpus.name) for corpus, arts in parts]
+        windows = [tokenize_windows(w, tokenizer, spec, corpus.weight) for w, (corpus, _) in zip(words, parts)]
+        out[split] = SplitData(
+            articles=[a for _, arts in parts for a in arts],
+            words=mix(words),
+            windows=mix(windows),
+        )
+    return out

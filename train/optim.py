@@ -1,0 +1,65 @@
+"""Optimizer and schedule: AdamW over per-layer learning-rate groups, warmup + linear decay."""
+from __future__ import annotations
+
+import re
+
+import torch
+
+from .config import TrainConfig
+
+_LAYER = re.compile(r"\.layers?\.(\d+)\.")
+
+
+def layer_of(name: str) -> int | None:
+    """Depth of a parameter: 0 for embeddings, i+1 for encoder layer i, None for heads."""
+    if not name.startswith("encoder."):
+        return None
+    m = _LAYER.search(name)
+    if m:
+        return int(m.group(1)) + 1
+    if "embeddings" in name:
+        return 0
+    return None  # pooler and other top-level encoder parts train like heads
+
+
+def parameter_groups(model: torch.nn.Module, cfg: TrainConfig) -> list[dict]:
+    """AdamW parameter groups.
+
+    Encoder layer ``i`` (of ``L``) gets ``lr * layer_decay ** (L - i)``; the
+    word-embedding table gets ``embedding_lr`` (0 freezes it, which is also
+    most of a step's cost with a 250k-row table); heads and CRFs ``head_lr``.
+    Biases and LayerNorm weights have no weight decay.
+    """
+    named = list(model.named_parameters())
+    depth = max((layer_of(n) or 0) for n, _ in named)
+    groups: dict[tuple[float, float], list] = {}
+    for name, p in named:
+        if "word_embeddings" in name and cfg.embedding_lr is not None:
+            lr = cfg.embedding_lr
+        else:
+            d = layer_of(name)
+            lr = cfg.head_lr if d is None else cfg.lr * cfg.layer_decay ** (depth - d)
+        if lr == 0:
+            p.requires_grad_(False)
+            continue
+        if not p.requires_grad:
+            continue
+        wd = 0.0 if p.ndim < 2 else cfg.weight_decay
+        groups.setdefault((lr, wd), []).append(p)
+    return [{"params": ps, "lr": lr, "weight_decay": wd} for (lr, wd), ps in groups.items()]
+
+
+def make_optimizer(model: torch.nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
+    return torch.optim.AdamW(parameter_groups(model, cfg), lr=cfg.lr)
+
+
+def make_schedule(optimizer: torch.optim.Optimizer, total_steps: int, warmup_ratio: float):
+    """Linear warmup to each group's lr over ``warmup_ratio`` of the steps, then linear decay to 0."""
+    warmup = max(0, round(total_steps * warmup_ratio))
+
+    def factor(step: int) -> float:
+        if step < warmup:
+            return (step + 1) / (warmup + 1)
+        return max(0.0, (total_steps - step) / max(1, total_steps - warmup))
+
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)

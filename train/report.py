@@ -1,0 +1,79 @@
+"""Markdown evaluation report: score tables per split and the worst errors in context."""
+from __future__ import annotations
+
+from pathlib import Path
+
+CONTEXT = 40  # characters of text shown on each side of an error
+
+
+def _f(v) -> str:
+    return f"{v:.4f}" if isinstance(v, float) else str(v)
+
+
+def span_errors(gold: dict, pred: dict) -> list[tuple[str, str, int, int]]:
+    """(kind, label, start, end) for every entity and quote-part error of one article.
+
+    kind is ``missed`` (gold span with no exact prediction), ``false alarm``
+    (prediction with no exact gold span) or ``wrong type`` (same span, other label).
+    """
+    out = []
+    layers = []
+    if gold.get("entities") is not None:
+        layers.append(({(e["start"], e["end"]): e["label"] for e in gold["entities"]},
+                       {(e["start"], e["end"]): e["label"] for e in pred.get("entities") or []}))
+    if gold.get("quotes") is not None:
+        def parts(arts):
+            return {tuple(q[k]): k.upper() for q in arts for k in ("content", "source", "cue") if q.get(k)}
+        layers.append((parts(gold["quotes"]), parts(pred.get("quotes") or [])))
+    for g, p in layers:
+        for sp, lab in g.items():
+            if sp not in p:
+                out.append(("missed", lab, *sp))
+            elif p[sp] != lab:
+                out.append(("wrong type", f"{lab} -> {p[sp]}", *sp))
+        for sp, lab in p.items():
+            if sp not in g:
+                out.append(("false alarm", lab, *sp))
+    return out
+
+
+def _context(text: str, s: int, e: int) -> str:
+    left = text[max(0, s - CONTEXT):s].replace("\n", " ").replace("|", "\\|")
+    mid = text[s:e].replace("\n", " ").replace("|", "\\|")
+    right = text[e:e + CONTEXT].replace("\n", " ").replace("|", "\\|")
+    return f"{left} **[{mid}]** {right}"
+
+
+def render_report(scores: dict[str, dict], gold: dict[str, list[dict]], pred: dict[str, list[dict]], worst: int = 20) -> str:
+    lines = ["# Evaluation report", ""]
+    for split, sc in scores.items():
+        lines += [f"## {split}", "", "| score | value |", "|---|---|"]
+        for k, v in sc.items():
+            if isinstance(v, (int, float)):
+                lines.append(f"| {k} | {_f(v)} |")
+        per = sc.get("ner_per_type")
+        if per:
+            lines += ["", "| entity type | precision | recall | F1 | support |", "|---|---|---|---|---|"]
+            for t, v in sorted(per.items()):
+                lines.append(f"| {t} | {_f(v.get('precision'))} | {_f(v.get('recall'))} | {_f(v.get('f1'))} | {v.get('support', '-')} |")
+        by_id = {p["id"]: p for p in pred.get(split, [])}
+        rows = []
+        for g in gold.get(split, []):
+            errs = span_errors(g, by_id.get(g["id"], {}))
+            rows += [(len(errs), g["id"], kind, lab, _context(g["text"], s, e)) for kind, lab, s, e in errs]
+        rows.sort(key=lambda r: (-r[0], r[1]))
+        lines += ["", f"### Worst errors ({min(worst, len(rows))} of {len(rows)}, articles with most errors first)", ""]
+        if rows:
+            lines += ["| article | error | label | context |", "|---|---|---|---|"]
+            lines += [f"| {aid} | {kind} | {lab} | {ctx} |" for _, aid, kind, lab, ctx in rows[:worst]]
+        else:
+            lines.append("None.")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def write_report(path: str | Path, scores, gold, pred, worst: int = 20) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_report(scores, gold, pred, worst), encoding="utf-8")
+    return path

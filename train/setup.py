@@ -1,0 +1,104 @@
+"""Small pieces the recipe in ``train.py`` is made of."""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import torch
+
+from data.schema import layer_tags
+
+from .config import Config, ModelConfig, load_config
+
+DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "configs" / "default.yaml"
+
+
+def parse_cli(argv: list[str] | None = None) -> Config:
+    """``[--config FILE] [key.path=value ...]`` -> merged :class:`Config`."""
+    p = argparse.ArgumentParser(prog="train.py", description="Fine-tune a qawl tagger.")
+    p.add_argument("--config", default=str(DEFAULT_CONFIG), help="YAML config (default: configs/default.yaml)")
+    p.add_argument("overrides", nargs="*", help="dotted overrides, e.g. train.lr=3e-5")
+    args = p.parse_args(argv)
+    return load_config(args.config, args.overrides)
+
+
+def make_accelerator(cfg: Config):
+    """An Accelerator with accumulation, mixed precision and trackers from the config."""
+    from accelerate import Accelerator
+    from accelerate.utils import ProjectConfiguration
+
+    t = cfg.train
+    if t.threads:
+        torch.set_num_threads(t.threads)
+    precision = t.mixed_precision
+    if precision == "auto":
+        precision = "no"
+        if torch.cuda.is_available():
+            precision = "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+    trackers = t.trackers if t.trackers != ["all"] else "all"
+    acc = Accelerator(
+        gradient_accumulation_steps=t.grad_accum,
+        mixed_precision=precision,
+        log_with=trackers or None,
+        project_config=ProjectConfiguration(project_dir=t.output_dir, logging_dir=str(Path(t.output_dir) / "logs")),
+    )
+    return acc
+
+
+def label_lists(model_cfg: ModelConfig) -> dict[str, list[str]]:
+    """Layer -> BIO labels, from the data layer's schema."""
+    return {layer: layer_tags(layer) for layer in model_cfg.layers}
+
+
+def load_base(model_cfg: ModelConfig):
+    """(local base folder or hub id, tokenizer)."""
+    from transformers import AutoTokenizer
+
+    from models.base import resolve_base
+
+    base = resolve_base(model_cfg.base, keep_pieces=model_cfg.keep_pieces)
+    return base, AutoTokenizer.from_pretrained(base)
+
+
+def make_model(model_cfg: ModelConfig, base: str):
+    from models.tagger import build_tagger
+
+    return build_tagger(
+        base,
+        label_lists(model_cfg),
+        crf=list(model_cfg.crf),
+        keep_layers=model_cfg.keep_layers,
+        reinit_top=model_cfg.reinit_top,
+        dropout=model_cfg.dropout,
+        loss_weights=dict(model_cfg.loss_weights) or None,
+    )
+
+
+class MetricsLog:
+    """Appends metrics to ``metrics.jsonl`` and to accelerate's trackers."""
+
+    def __init__(self, accelerator, output_dir: str | Path):
+        self.acc = accelerator
+        self.path = Path(output_dir) / "metrics.jsonl"
+
+    def __call__(self, metrics: dict, step: int) -> None:
+        if not self.acc.is_main_process:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps({"step": step, **metrics}, ensure_ascii=False) + "\n")
+        self.acc.log(metrics, step=step)
+
+
+def load_weights(accelerator, model, ckpt_dir: str | Path) -> None:
+    """Load a saved checkpoint's weights into the (prepared) model in place."""
+    from safetensors.torch import load_file
+
+    accelerator.wait_for_everyone()
+    state = {}
+    for f in sorted(Path(ckpt_dir).glob("*.safetensors")):
+        state.update(load_file(str(f)))
+    missing, unexpected = accelerator.unwrap_model(model).load_state_dict(state, strict=False)
+    if unexpected or [m for m in missing if "position_ids" not in m]:
+        raise RuntimeError(f"{ckpt_dir}: checkpoint does not match the model (missing {missing[:5]}, unexpected {unexpected[:5]})")
