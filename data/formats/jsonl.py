@@ -1,0 +1,48 @@
+"""The scheme's own JSON Lines, both ways; extra keys are kept as they are."""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TextIO
+
+from ..article import ArticleError, Problem, iter_jsonl, write_articles
+from . import ConvertOptions, Note, conclude
+
+
+def input_files(path: Path) -> list[Path]:
+    """``path`` itself, or every ``.jsonl``/``.jsonl.gz`` under a folder, sorted."""
+    if path.is_dir():
+        return sorted(p for p in path.rglob("*") if p.is_file() and p.name.endswith((".jsonl", ".jsonl.gz")))
+    return [path]
+
+
+def read(path: str | Path, options: ConvertOptions | None = None) -> tuple[list[dict], list[Note]]:
+    """Read and validate articles; ids must be unique across all files.
+
+    Returns ``(articles, [])``; raises :class:`ArticleError` listing every problem.
+    """
+    problems: list[Problem] = []
+    located = []
+    for file in input_files(Path(path)):
+        for n, value, probs in iter_jsonl(file):
+            problems += probs
+            if not probs:
+                located.append((value, str(file), n))
+    try:
+        arts = conclude(located)
+    except ArticleError as err:
+        problems += err.problems
+    if problems:
+        raise ArticleError(problems)
+    return arts, []
+
+
+def write(arts: Iterable[dict], out: str | Path | TextIO, options: ConvertOptions | None = None) -> list[Note]:
+    """Write articles as JSONL to a path (``.gz`` compresses) or an open text stream."""
+    if isinstance(out, (str, Path)):
+        write_articles(out, arts)
+    else:
+        for art in arts:
+            out.write(json.dumps(art, ensure_ascii=False) + "\n")
+    return []
