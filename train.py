@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     pad_id = tokenizer.pad_token_id
 
     # model and optimisation
-    model = make_model(cfg.model, base)
+    model = make_model(cfg, base)
     loader = window_loader(splits["train"].windows, cfg.train.batch_size, pad_id, layers,
                            shuffle=True, seed=cfg.train.seed, group=cfg.train.group_by_length)
     sampler = loader.batch_sampler

@@ -146,7 +146,8 @@ def tokenize_words(tokenizer, words: Sequence[str], spec: WindowSpec) -> tuple[l
     )
     if not seen:
         return [], []
-    enc = tokenizer(seen, is_split_into_words=True, add_special_tokens=False)
+    # verbose=False: whole articles exceed model_max_length here; windows cut them later
+    enc = tokenizer(seen, is_split_into_words=True, add_special_tokens=False, verbose=False)
     ids = list(enc["input_ids"])
     wids = enc.word_ids()
     covered = set(wids)

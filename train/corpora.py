@@ -1,7 +1,9 @@
 """Corpora named in the config -> validated articles and model-ready datasets."""
 from __future__ import annotations
 
+import logging
 import random
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +13,7 @@ from data.build import Normalisation, WindowSpec, articles_to_dataset, mix, toke
 from .config import CorpusConfig, DataConfig
 
 SPLITS = ("train", "dev", "test")
+logger = logging.getLogger(__name__)
 
 
 def window_spec(cfg: DataConfig) -> WindowSpec:
@@ -38,7 +41,12 @@ def read_corpus_files(corpus: CorpusConfig, paths: list[str]) -> list[dict]:
 
     arts: list[dict] = []
     for p in paths:
-        arts += read_format(corpus.format, Path(p).expanduser(), **corpus.options)
+        got, notes = read_format(corpus.format, Path(p).expanduser(), **corpus.options)
+        if notes:
+            kinds = Counter(n.kind for n in notes)
+            summary = ", ".join(f"{k}: {v}" for k, v in sorted(kinds.items()))
+            logger.warning("%s: %d conversion note(s) while reading (%s); run `qawl convert` to see each", p, len(notes), summary)
+        arts += got
     return arts
 
 

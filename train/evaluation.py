@@ -30,7 +30,10 @@ def window_loader(windows, batch_size: int, pad_id: int, layers, shuffle: bool =
         shuffle=shuffle,
         group_by_length=group,
     )
-    return DataLoader(ds, batch_sampler=sampler, collate_fn=WindowCollator(pad_id, layers))
+    # Its own generator: creating an iterator then draws from it, not from the
+    # global RNG, so a resumed run keeps the same dropout masks.
+    generator = torch.Generator().manual_seed(seed)
+    return DataLoader(ds, batch_sampler=sampler, collate_fn=WindowCollator(pad_id, layers), generator=generator)
 
 
 @torch.no_grad()
@@ -101,7 +104,7 @@ def score_articles(gold: list[dict], pred: list[dict], layers) -> dict:
     if "ner" in layers:
         g_n = [g for g in gold if g.get("entities") is not None]
         if g_n:
-            metric = load_metric("qawl_entities")
+            metric = load_metric("qawl_entities", config_name="spans")
             res = metric.compute(
                 predictions=[_entity_spans(by_id[g["id"]]) for g in g_n],
                 references=[_entity_spans(g) for g in g_n],

@@ -26,8 +26,8 @@ def parameter_groups(model: torch.nn.Module, cfg: TrainConfig) -> list[dict]:
     """AdamW parameter groups.
 
     Encoder layer ``i`` (of ``L``) gets ``lr * layer_decay ** (L - i)``; the
-    word-embedding table gets ``embedding_lr`` (0 freezes it, which is also
-    most of a step's cost with a 250k-row table); heads and CRFs ``head_lr``.
+    word-embedding table gets ``embedding_lr`` (0 freezes it: with a 250k-row
+    table its gradient and optimizer update are most of a step's cost); heads and CRFs ``head_lr``.
     Biases and LayerNorm weights have no weight decay.
     """
     named = list(model.named_parameters())
@@ -39,8 +39,8 @@ def parameter_groups(model: torch.nn.Module, cfg: TrainConfig) -> list[dict]:
         else:
             d = layer_of(name)
             lr = cfg.head_lr if d is None else cfg.lr * cfg.layer_decay ** (depth - d)
-        if lr == 0:
-            p.requires_grad_(False)
+        if lr == 0 and "word_embeddings" in name:
+            p.requires_grad_(False)  # frozen: no gradient, no optimizer state
             continue
         if not p.requires_grad:
             continue

@@ -9,7 +9,7 @@ import torch
 
 from data.schema import layer_tags
 
-from .config import Config, ModelConfig, load_config
+from .config import Config, ConfigError, ModelConfig, load_config
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "configs" / "default.yaml"
 
@@ -61,10 +61,21 @@ def load_base(model_cfg: ModelConfig):
     return base, AutoTokenizer.from_pretrained(base)
 
 
-def make_model(model_cfg: ModelConfig, base: str):
+def usable_positions(encoder_config) -> int:
+    """Longest input the encoder's position table takes (RoBERTa-style models
+    start positions after the padding index)."""
+    n = getattr(encoder_config, "max_position_embeddings", 512)
+    if getattr(encoder_config, "model_type", "") in ("roberta", "xlm-roberta", "camembert"):
+        n -= getattr(encoder_config, "pad_token_id", 1) + 1
+    return n
+
+
+def make_model(cfg: Config, base: str):
+    """The tagger on ``base``; refuses windows longer than the encoder takes."""
     from models.tagger import build_tagger
 
-    return build_tagger(
+    model_cfg = cfg.model
+    model = build_tagger(
         base,
         label_lists(model_cfg),
         crf=list(model_cfg.crf),
@@ -73,6 +84,10 @@ def make_model(model_cfg: ModelConfig, base: str):
         dropout=model_cfg.dropout,
         loss_weights=dict(model_cfg.loss_weights) or None,
     )
+    limit = usable_positions(model.encoder.config)
+    if cfg.data.max_length > limit:
+        raise ConfigError(f"data.max_length={cfg.data.max_length}: the encoder of {model_cfg.base} takes at most {limit} tokens")
+    return model
 
 
 class MetricsLog:

@@ -1,0 +1,23 @@
+"""Shared fixtures: tiny random bases (built once per session) and data paths."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def tiny_bert(tmp_path_factory) -> str:
+    from tiny import make_tiny_base
+
+    return make_tiny_base(tmp_path_factory.mktemp("tiny-bert"), "bert", layers=2)
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED.is_dir():
+        pytest.skip(f"external data not found at {SHARED} (see shared/data/README.md)")
+    return SHARED

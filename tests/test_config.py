@@ -1,0 +1,62 @@
+"""Configs: every shipped file loads; bad keys and types fail with their names."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from train.config import Config, ConfigError, load_config, save_config
+from train.setup import parse_cli
+
+CONFIGS = sorted((Path(__file__).resolve().parents[1] / "configs").glob("*.yaml"))
+
+
+def test_there_are_configs():
+    names = {p.stem for p in CONFIGS}
+    assert {"default", "anercorp", "arabert", "polnear", "mixed"} <= names
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.stem)
+def test_config_loads_and_round_trips(path, tmp_path):
+    cfg = load_config(path)
+    assert isinstance(cfg, Config)
+    assert cfg.data.corpora, "a config without corpora trains on nothing"
+    for c in cfg.data.corpora:
+        assert c.format in {"jsonl", "conll", "brat", "standoff"}
+        assert c.train or c.test
+    assert set(cfg.model.layers) <= {"ner", "quote"}
+    save_config(cfg, tmp_path / "merged.yaml")
+    assert load_config(tmp_path / "merged.yaml") == cfg
+
+
+def test_dotted_overrides_apply():
+    cfg = parse_cli(["train.lr=3e-5", "model.crf=[ner]", "data.corpora.0.weight=2", "train.resume_from=latest"])
+    assert cfg.train.lr == pytest.approx(3e-5)
+    assert cfg.model.crf == ["ner"]
+    assert cfg.data.corpora[0].weight == 2.0
+    assert cfg.train.resume_from == "latest"
+
+
+@pytest.mark.parametrize(
+    "override, named",
+    [
+        ("train.lrr=1", "train.lrr"),
+        ("trian.lr=1", "trian"),
+        ("data.corpora.0.trian=[x]", "data.corpora.0.trian"),
+        ("train.epochs=many", "train.epochs"),
+        ("model.keep_layers=1.5", "model.keep_layers"),
+        ("train.group_by_length=3", "train.group_by_length"),
+        ("data.corpora.5.name=x", "data.corpora.5.name"),
+    ],
+)
+def test_bad_override_names_the_key(override, named):
+    with pytest.raises(ConfigError, match=named.replace(".", r"\.")):
+        parse_cli([override])
+
+
+def test_bad_key_in_file_names_it(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("train:\n  lr: 1.0e-4\n  warmup: 0.1\n")
+    with pytest.raises(ConfigError, match=r"train\.warmup") as err:
+        load_config(bad)
+    assert str(bad) in str(err.value)

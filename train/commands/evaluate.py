@@ -1,0 +1,43 @@
+"""``qawl evaluate``: span scores of a checkpoint (or of predictions) against gold articles."""
+from __future__ import annotations
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("evaluate", help="score a checkpoint or a predictions file against gold JSONL")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--checkpoint", help="a checkpoint folder written by train.py")
+    src.add_argument("--predictions", help="predicted articles (JSONL), e.g. from qawl predict")
+    p.add_argument("--data", nargs="+", required=True, help="gold JSONL files")
+    p.add_argument("--report", default="evaluation.md", help="Markdown report path (default: evaluation.md)")
+    p.add_argument("--batch-size", type=int, default=16)
+    p.add_argument("--worst", type=int, default=20, help="rows in the worst-errors table")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    import json
+    import sys
+
+    from data.article import read_articles
+    from train.evaluation import score_articles
+    from train.report import write_report
+
+    gold = read_articles(args.data)
+    if args.checkpoint:
+        from train.inference import evaluate_checkpoint, load_checkpoint
+
+        model, tokenizer, cfg, labels = load_checkpoint(args.checkpoint)
+        scores, preds = evaluate_checkpoint(model, tokenizer, cfg, labels, gold, batch_size=args.batch_size)
+    else:
+        preds = read_articles(args.predictions)
+        ids = {p["id"] for p in preds}
+        missing = [g["id"] for g in gold if g["id"] not in ids]
+        if missing:
+            print(f"{args.predictions}: no prediction for {len(missing)} gold article(s), e.g. {missing[:3]}", file=sys.stderr)
+            return 1
+        layers = [l for l, key in (("ner", "entities"), ("quote", "quotes")) if any(p.get(key) is not None for p in preds)]
+        scores = score_articles(gold, preds, layers)
+    print(json.dumps(scores, ensure_ascii=False, indent=2))
+    path = write_report(args.report, {"data": scores}, {"data": gold}, {"data": preds}, worst=args.worst)
+    print(f"report: {path}", file=sys.stderr)
+    return 0
