@@ -6,8 +6,10 @@ kind. Pure functions over character offsets (no torch).
 """
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from .words import normalise_for_match
 
@@ -21,6 +23,28 @@ _PARA = re.compile(r"\n+")
 def paragraph_of(text: str, pos: int) -> int:
     """Index of the paragraph (newline-separated block) holding ``pos``."""
     return text.count("\n", 0, pos)
+
+
+_SENTENCE_END = re.compile(r"[.!?؟…\n]")
+
+
+def sentence_index(text: str, contents: Sequence[tuple[int, int]]):
+    """A function position -> sentence number. Sentences end at ``. ! ? ؟ …``
+    or a newline, except inside a quote's CONTENT (a full stop inside the
+    marks does not end the sentence that reports it)."""
+    inside = sorted(contents)
+    ends = []
+    for m in _SENTENCE_END.finditer(text):
+        p = m.start()
+        k = bisect.bisect_right(inside, (p, len(text) + 1)) - 1
+        if k >= 0 and inside[k][0] <= p < inside[k][1] and m.group() != "\n":
+            continue
+        ends.append(p)
+
+    def sentence_of(pos: int) -> int:
+        return bisect.bisect_left(ends, pos)
+
+    return sentence_of
 
 
 def quote_kind(text: str, start: int, end: int) -> str:
@@ -38,6 +62,16 @@ def quote_kind(text: str, start: int, end: int) -> str:
     if before == ":" or (after and after in CLOSE_MARKS and before in OPEN_MARKS + ":"):
         return "direct"
     return "indirect"
+
+
+_INTRODUCES = re.compile(r"(^|\s)(?:[وف]?(?:أن|إن|بأن|ان|بان)|:)(\s|$|[“«„\"])")
+
+
+def _order(text: str, part: tuple[int, int], content: tuple[int, int]) -> int:
+    """0 for a content the part introduces, 1 for one it follows, 2 otherwise."""
+    if content[0] >= part[1]:
+        return 0 if _INTRODUCES.search(text[part[1]:content[0]]) else 2
+    return 1
 
 
 def _distance(a: tuple[int, int], b: tuple[int, int]) -> int:
@@ -64,50 +98,136 @@ def fullest_mention(text: str, name: str, entities: Sequence[Span]) -> str:
     return best
 
 
-def group_quotes(text: str, quote_spans: Sequence[Span], entities: Sequence[Span] = ()) -> list[dict]:
+PRONOUNS = frozenset(normalise_for_match(w) for w in "هو هي هم هما هن".split())
+#: heads of descriptions that stand for an organisation (else a person)
+ORG_HEADS = frozenset(
+    normalise_for_match(w)
+    for w in (
+        "الوزارة الحكومة الشركة الجمعية اللجنة الهيئة المنظمة الاتحاد النادي الحزب الجيش "
+        "الشرطة الوكالة المؤسسة البنك الصندوق المجلس البرلمان الإدارة المديرية السلطات الرئاسة "
+        "الجامعة المحكمة النيابة البلدية الجماعة الحركة النقابة المجموعة الفريق المنتخب الصحيفة القناة"
+    ).split()
+)
+_PROCLITICS = ("وب", "ول", "فل", "فب", "و", "ف", "ب", "ل")
+
+
+def _strip_proclitic(word: str) -> str:
+    """``والوزارة`` -> ``الوزارة``, ``للجنة`` -> ``اللجنة``: only before the article
+    ``ال``, where the clitic is certain (``وزارة`` keeps its و)."""
+    if word.startswith("لل") and len(word) > 3:
+        return "ا" + word[1:]
+    for c in _PROCLITICS:
+        if word.startswith(c + "ال"):
+            return word[len(c):]
+    return word
+
+
+def _definite(word: str) -> bool:
+    return _strip_proclitic(word).startswith("ال")
+
+
+def is_anonymous(source: str) -> bool:
+    """An indefinite description (``مصادر مطلعة``, ``مصدر في الشركة``,
+    ``نقاد حضروا``): no ``ال`` on its head nor on the noun it is joined to,
+    and not a pronoun. Its speaker cannot be known from the article."""
+    words = [w for w in normalise_for_match(source).split() if w]
+    if not words or words[0] in PRONOUNS or words[0][1:] in PRONOUNS:
+        return False
+    if _definite(words[0]):
+        return False
+    return not (len(words) > 1 and _definite(words[1]))
+
+
+@dataclass(frozen=True)
+class AttributionRules:
+    """Which attribution rules :func:`group_quotes` applies (each measured in
+    ``benchmarks/attribution_rules.py``)."""
+
+    carry: bool = True  # a quote with no SOURCE takes the previous quote's speaker
+    fullest: bool = True  # a SOURCE name resolves to its fullest mention among entities
+    anonymous: bool = True  # indefinite descriptions (مصادر مطلعة) get a null speaker
+    descriptions: bool = True  # a definite description or pronoun (الوزير، هو) takes the nearest entity before it
+
+
+def resolve_description(text: str, span: tuple[int, int], entities: Sequence[Span]) -> str | None:
+    """The fullest mention of the nearest entity before a description or
+    pronoun: an ORG for organisation heads (``الوزارة``), else a PER."""
+    words = [w for w in normalise_for_match(text[span[0]:span[1]]).split() if w]
+    want = "ORG" if words and _strip_proclitic(words[0]) in ORG_HEADS else "PER"
+    before = [(s, e) for s, e, lab in entities if lab == want and e <= span[0]]
+    if not before:
+        return None
+    s, e = max(before)
+    return fullest_mention(text, text[s:e], entities)
+
+
+def _is_named(text: str, span: tuple[int, int], entities: Sequence[Span]) -> bool:
+    s, e = span
+    return any(es < e and s < ee and lab in ("PER", "ORG", "LOC") for es, ee, lab in entities)
+
+
+def group_quotes(
+    text: str,
+    quote_spans: Sequence[Span],
+    entities: Sequence[Span] = (),
+    rules: AttributionRules = AttributionRules(),
+) -> list[dict]:
     """Quotes in the scheme's format from CONTENT/SOURCE/CUE spans.
 
     Each CONTENT starts a quote. A SOURCE or CUE joins the nearest CONTENT of
     its paragraph (the earlier one on a tie: the attribution of an interrupted
     quote belongs to the first part); each quote keeps at most one of each.
-    The speaker is the source's fullest mention among the entities; a quote
-    with no source takes the speaker of the nearest preceding quote of its
-    paragraph, then of the article.
+    Speakers follow ``rules``: a named source resolves to its fullest mention
+    among the entities; an anonymous one is null; a description or pronoun
+    takes the last named speaker; a quote with no source takes the speaker of
+    the nearest preceding quote of its paragraph, then of the article.
     """
     contents = sorted((s, e) for s, e, lab in quote_spans if lab == "CONTENT")
     quotes = [{"content": [s, e], "source": None, "cue": None, "speaker": None, "kind": quote_kind(text, s, e)} for s, e in contents]
+    sentence = sentence_index(text, contents)
     for part in ("SOURCE", "CUE"):
         key = part.lower()
-        claims: dict[int, tuple[int, tuple[int, int]]] = {}
+        claims: dict[int, tuple[tuple[int, int], tuple[int, int]]] = {}
         for s, e, lab in quote_spans:
             if lab != part:
                 continue
-            para = paragraph_of(text, s)
+            sid, para = sentence(s), paragraph_of(text, s)
             best = None
             for qi, (cs, ce) in enumerate(contents):
-                if paragraph_of(text, cs) != para and paragraph_of(text, ce) != para:
+                same_sentence = sentence(cs) <= sid <= sentence(ce - 1)
+                if not same_sentence and para not in (paragraph_of(text, cs), paragraph_of(text, ce)):
                     continue
-                d = _distance((s, e), (cs, ce))
-                if best is None or d < best[0]:
-                    best = (d, qi)
+                # own sentence first; there, a content the part introduces
+                # (an أن/إن clause or a colon follows it) before the content it
+                # follows (an interrupted quote's attribution belongs to its
+                # first part); then distance, ties to the earlier content
+                rank = (0 if same_sentence else 1, _order(text, (s, e), (cs, ce)), _distance((s, e), (cs, ce)))
+                if best is None or rank < best[0]:
+                    best = (rank, qi)
             if best is None:
                 continue
-            d, qi = best
-            if qi not in claims or d < claims[qi][0]:
-                claims[qi] = (d, (s, e))
+            rank, qi = best
+            if qi not in claims or rank < claims[qi][0]:
+                claims[qi] = (rank, (s, e))
         for qi, (_, sp) in claims.items():
             quotes[qi][key] = [sp[0], sp[1]]
     last_speaker: dict[int, str | None] = {}
-    article_last: str | None = None
+    article_last: str | None = None  # last speaker with a name
     for q in quotes:
         para = paragraph_of(text, q["content"][0])
         if q["source"] is not None:
             s, e = q["source"]
-            q["speaker"] = fullest_mention(text, text[s:e], entities)
-        elif para in last_speaker:
-            q["speaker"] = last_speaker[para]
-        else:
-            q["speaker"] = article_last
+            name = text[s:e]
+            if _is_named(text, (s, e), entities):
+                q["speaker"] = fullest_mention(text, name, entities) if rules.fullest else name
+            elif rules.anonymous and is_anonymous(name):
+                q["speaker"] = None
+            elif rules.descriptions and not _is_named(text, (s, e), entities):
+                q["speaker"] = resolve_description(text, (s, e), entities) or article_last or name
+            else:
+                q["speaker"] = fullest_mention(text, name, entities) if rules.fullest else name
+        elif rules.carry:
+            q["speaker"] = last_speaker.get(para, article_last)
         last_speaker[para] = q["speaker"]
         if q["speaker"] is not None:
             article_last = q["speaker"]
