@@ -1,0 +1,119 @@
+"""Write one label layer of a tagger checkpoint as a plain transformers model.
+
+The result is the encoder's own ``<Encoder>ForTokenClassification`` folder
+(``BertForTokenClassification``, ``XLMRobertaForTokenClassification``,
+``ElectraForTokenClassification``, ...) with that layer's labels and head,
+plus the tokenizer: it loads without remote code and runs in
+``transformers.pipeline("token-classification", ...)``.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from torch import nn
+
+from .modeling_qawl import QawlForTokenClassification, make_encoder_config
+
+
+class ExportError(ValueError):
+    """A checkpoint or output folder that cannot be exported as asked."""
+
+
+def export_layer(
+    ckpt_dir: str | Path,
+    layer: str,
+    out_dir: str | Path,
+    *,
+    tokenizer_dir: str | Path | None = None,
+    overwrite: bool = False,
+) -> Path:
+    """Export layer ``layer`` of the tagger in ``ckpt_dir`` to ``out_dir``; returns ``out_dir``.
+
+    The tokenizer is read from ``tokenizer_dir`` (default: ``ckpt_dir``).
+    A non-empty ``out_dir`` is refused unless ``overwrite``. A CRF layer keeps
+    only its emission scores (the head); the README written next to the
+    weights says so.
+    """
+    from transformers import AutoModelForTokenClassification, AutoTokenizer
+
+    ckpt_dir, out_dir = Path(ckpt_dir), Path(out_dir)
+    if out_dir.exists() and any(out_dir.iterdir()) and not overwrite:
+        raise ExportError(f"{out_dir}: folder exists and is not empty (pass overwrite to replace its files)")
+    tagger = load_tagger(ckpt_dir)
+    if layer not in tagger.config.layers:
+        raise ExportError(f"{ckpt_dir}: no layer {layer!r}; the checkpoint has {sorted(tagger.config.layers)}")
+    tokenizer_source = Path(tokenizer_dir) if tokenizer_dir is not None else ckpt_dir
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(tokenizer_source)
+    except (OSError, ValueError) as err:
+        raise ExportError(f"{tokenizer_source}: no loadable tokenizer ({err}); pass the tokenizer folder") from err
+
+    tags = tagger.config.layers[layer]
+    config = make_encoder_config(tagger.config.encoder)
+    config.id2label = dict(enumerate(tags))
+    config.label2id = {tag: i for i, tag in enumerate(tags)}
+    config.classifier_dropout = tagger.config.classifier_dropout
+    plain = AutoModelForTokenClassification.from_config(config)
+    copy_weights(tagger, layer, plain, ckpt_dir)
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    plain.save_pretrained(out_dir)
+    tokenizer.save_pretrained(out_dir)
+    readme = describe_export(ckpt_dir, layer, tags, type(plain).__name__, had_crf=layer in tagger.crfs)
+    (out_dir / "README.md").write_text(readme, encoding="utf-8")
+    return out_dir
+
+
+def load_tagger(ckpt_dir: Path) -> QawlForTokenClassification:
+    """The tagger saved in ``ckpt_dir``, or ``ExportError`` saying why not."""
+    import json
+
+    config_file = ckpt_dir / "config.json"
+    if not config_file.is_file():
+        raise ExportError(f"{ckpt_dir}: no config.json; not a saved checkpoint folder")
+    model_type = json.loads(config_file.read_text(encoding="utf-8")).get("model_type")
+    if model_type != QawlForTokenClassification.config_class.model_type:
+        raise ExportError(f"{config_file}: model_type is {model_type!r}, not a qawl tagger checkpoint")
+    return QawlForTokenClassification.from_pretrained(ckpt_dir)
+
+
+def copy_weights(tagger: QawlForTokenClassification, layer: str, plain: nn.Module, ckpt_dir: Path) -> None:
+    """Load the tagger's encoder and ``layer`` head into a ``<Encoder>ForTokenClassification``."""
+    classifier = getattr(plain, "classifier", None)
+    head = tagger.heads[layer]
+    if not isinstance(classifier, nn.Linear) or classifier.weight.shape != head.weight.shape:
+        raise ExportError(
+            f"{ckpt_dir}: {type(plain).__name__} has no linear `classifier` shaped like the {layer!r} head"
+        )
+    result = plain.base_model.load_state_dict(tagger.encoder.state_dict(), strict=False)
+    if result.missing_keys or result.unexpected_keys:
+        raise ExportError(
+            f"{ckpt_dir}: encoder weights do not fit {type(plain).__name__}: "
+            f"missing {result.missing_keys[:10]}, unexpected {result.unexpected_keys[:10]}"
+        )
+    classifier.load_state_dict(head.state_dict())
+
+
+def describe_export(ckpt_dir: Path, layer: str, tags: list[str], architecture: str, *, had_crf: bool) -> str:
+    """README text for an exported folder."""
+    lines = [
+        f"# `{layer}` tagger exported from a qawl checkpoint",
+        "",
+        f"- Source checkpoint: `{ckpt_dir}`",
+        f"- Architecture: `{architecture}` (plain transformers, no remote code)",
+        f"- Labels (class id order): {', '.join(f'`{t}`' for t in tags)}",
+        "",
+        "Use it with `transformers.pipeline(\"token-classification\", model=THIS_FOLDER,"
+        " aggregation_strategy=\"simple\")`.",
+    ]
+    if had_crf:
+        lines += [
+            "",
+            "## CRF dropped",
+            "",
+            "This layer was trained with a CRF. Only its emission scores (the linear head) are exported:",
+            "the learned transition, start and end scores and the BIO constraints of Viterbi decoding",
+            "are not part of this model, so its per-token argmax can differ from the checkpoint's",
+            "decoding and may produce `I-X` without a preceding `B-X`.",
+        ]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,211 @@
+"""Saved taggers travel: they reload, with their own code, where qawl is not importable."""
+from __future__ import annotations
+
+import ast
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from data.schema import layer_tags
+from models.modeling_qawl import QawlForTokenClassification
+from models.tagger import build_tagger
+from tiny import make_tiny_base
+
+LAYERS = {"ner": layer_tags("ner"), "quote": layer_tags("quote")}
+MODELING_FILE = Path(__file__).resolve().parents[1] / "models" / "modeling_qawl.py"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_torch_thread():
+    """Tiny models run fastest on one thread; two threads on a busy 2-core box spin-wait."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+#: checkpoint name -> (tiny base kind, build_tagger options)
+CHECKPOINTS = {
+    "bert": ("bert", {"crf": ["quote"]}),
+    "xlmr": ("xlmr", {"crf": ["quote", "ner"]}),
+    "electra": ("electra", {"crf": ["quote"]}),
+    "bert_cut": ("bert", {"crf": ["quote"], "keep_layers": 2, "reinit_top": 1}),
+}
+
+#: run with ``python -I`` from a scratch folder: argv[1] is a JSON job file
+RELOAD_SCRIPT = r'''
+import importlib.abc, json, sys
+
+class RefuseProject(importlib.abc.MetaPathFinder):
+    """Make the project's packages unimportable even if they are installed."""
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("models", "train", "data", "tests"):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+
+sys.meta_path.insert(0, RefuseProject())
+blocked = []
+for name in ("models", "train"):
+    try:
+        __import__(name)
+    except ImportError:
+        blocked.append(name)
+
+import torch
+from transformers import AutoModelForTokenClassification
+
+job = json.load(open(sys.argv[1]))
+report = {"blocked": blocked, "checkpoints": {}}
+for name, ckpt in job["checkpoints"].items():
+    model, info = AutoModelForTokenClassification.from_pretrained(ckpt, trust_remote_code=True, output_loading_info=True)
+    model.eval()
+    batch = torch.load(ckpt + "/batch.pt")
+    with torch.no_grad():
+        out = model(**batch["inputs"])
+    diffs = {k: float((v - batch["logits"][k]).abs().max()) for k, v in out.logits.items()}
+    report["checkpoints"][name] = {
+        "module": type(model).__module__,
+        "class": type(model).__name__,
+        "missing": sorted(info["missing_keys"]),
+        "unexpected": sorted(info["unexpected_keys"]),
+        "max_diff": diffs,
+        "decoded": model.decode(out.logits, batch["scored"]),
+        "blocks": model.encoder.config.num_hidden_layers,
+    }
+json.dump(report, open(job["report"], "w"))
+'''
+
+
+def train_briefly(model: QawlForTokenClassification, batch: dict, steps: int, seed: int) -> list[float]:
+    """A few AdamW steps on random labels; returns the loss before each step."""
+    gen = torch.Generator().manual_seed(seed)
+    scored = batch["attention_mask"].bool().clone()
+    scored[:, 0] = False
+    labels = {}
+    for name, tags in LAYERS.items():
+        gold = torch.randint(0, len(tags), scored.shape, generator=gen)
+        labels[name] = gold.masked_fill(~scored, -100)
+    labels["quote"][0] = -100  # an example annotated for entities only
+    optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)
+    model.train()
+    losses = []
+    for _ in range(steps):
+        loss = model(**batch, labels=labels).loss
+        losses.append(loss.item())
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return losses
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory) -> dict:
+    """Train, save and record reference outputs for every checkpoint in CHECKPOINTS."""
+    from transformers import AutoTokenizer
+
+    root = tmp_path_factory.mktemp("ckpt")
+    bases = {kind: make_tiny_base(root / f"base_{kind}", kind) for kind in {k for k, _ in CHECKPOINTS.values()}}
+    sentences = ["وقال المتحدث باسم الوزارة إن «المفاوضات مستمرة».", "أعلنت شركة الطيران الوطنية عن رحلات جديدة."]
+    result = {}
+    for name, (kind, options) in CHECKPOINTS.items():
+        torch.manual_seed(0)
+        model = build_tagger(bases[kind], LAYERS, **options)
+        tokenizer = AutoTokenizer.from_pretrained(bases[kind])
+        batch = dict(tokenizer(sentences, padding=True, return_tensors="pt"))
+        losses = train_briefly(model, batch, steps=8, seed=1)
+        model.eval()
+        with torch.no_grad():
+            logits = model(**batch).logits
+        scored = batch["attention_mask"].bool()
+        ckpt = root / name
+        model.save_pretrained(ckpt)
+        tokenizer.save_pretrained(ckpt)
+        torch.save({"inputs": batch, "logits": logits, "scored": scored}, ckpt / "batch.pt")
+        result[name] = {
+            "dir": ckpt,
+            "losses": losses,
+            "logits": logits,
+            "decoded": model.decode(logits, scored),
+            "inputs": batch,
+        }
+    return result
+
+
+@pytest.fixture(scope="module")
+def reloaded(saved, tmp_path_factory) -> dict:
+    """Reload every checkpoint in a fresh interpreter that cannot import the project."""
+    scratch = tmp_path_factory.mktemp("isolated")
+    job = {"checkpoints": {name: str(info["dir"]) for name, info in saved.items()}, "report": str(scratch / "report.json")}
+    (scratch / "job.json").write_text(json.dumps(job))
+    (scratch / "reload.py").write_text(RELOAD_SCRIPT)
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTHON")}
+    env.update(OMP_NUM_THREADS="1", HF_HUB_OFFLINE="1", HF_MODULES_CACHE=str(scratch / "modules"), HF_HOME=str(scratch / "hf"))
+    done = subprocess.run(
+        [sys.executable, "-I", "reload.py", "job.json"], cwd=scratch, env=env, capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads((scratch / "report.json").read_text())
+
+
+def test_training_steps_lower_the_loss(saved):
+    for name, info in saved.items():
+        losses = info["losses"]
+        assert all(map(torch.isfinite, map(torch.tensor, losses))), name
+        assert losses[-1] < losses[0], (name, losses)
+
+
+def test_checkpoint_folder_holds_safetensors_and_its_code(saved):
+    for info in saved.values():
+        files = {p.name for p in info["dir"].iterdir()}
+        assert {"model.safetensors", "modeling_qawl.py", "config.json"} <= files
+        assert not any(f.endswith(".bin") for f in files)
+        config = json.loads((info["dir"] / "config.json").read_text())
+        assert config["auto_map"] == {
+            "AutoConfig": "modeling_qawl.QawlTaggerConfig",
+            "AutoModelForTokenClassification": "modeling_qawl.QawlForTokenClassification",
+        }
+        assert config["layers"] == LAYERS
+        assert (info["dir"] / "modeling_qawl.py").read_text() == MODELING_FILE.read_text()
+
+
+def test_reload_happens_without_the_project_importable(reloaded):
+    assert reloaded["blocked"] == ["models", "train"]
+    for name, info in reloaded["checkpoints"].items():
+        assert info["module"].startswith("transformers_modules."), name
+        assert info["class"] == "QawlForTokenClassification"
+        assert info["missing"] == [] and info["unexpected"] == [], name
+
+
+@pytest.mark.parametrize("name", list(CHECKPOINTS))
+def test_reloaded_logits_and_decoding_match(saved, reloaded, name):
+    info = reloaded["checkpoints"][name]
+    assert set(info["max_diff"]) == set(LAYERS)
+    assert max(info["max_diff"].values()) <= 1e-5, info["max_diff"]
+    assert info["decoded"] == saved[name]["decoded"]
+
+
+def test_cut_encoder_reloads_with_its_kept_depth(saved, reloaded):
+    assert reloaded["checkpoints"]["bert_cut"]["blocks"] == 2
+    assert reloaded["checkpoints"]["bert"]["blocks"] == 4
+    again = QawlForTokenClassification.from_pretrained(saved["bert_cut"]["dir"]).eval()
+    with torch.no_grad():
+        logits = again(**saved["bert_cut"]["inputs"]).logits
+    for layer, expected in saved["bert_cut"]["logits"].items():
+        assert torch.allclose(logits[layer], expected, atol=1e-5)
+
+
+def test_shipped_model_code_imports_only_torch_transformers_and_stdlib():
+    tree = ast.parse(MODELING_FILE.read_text())
+    roots = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            roots |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            assert node.level == 0, "relative imports would need more files in the checkpoint"
+            roots.add(node.module.split(".")[0])
+    outside = roots - {"torch", "transformers", "__future__"} - set(sys.stdlib_module_names)
+    assert not outside, outside
