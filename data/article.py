@@ -37,17 +37,22 @@ class Problem:
     text: str | None = None  # the text under the span (clipped to the article)
 
     def __str__(self) -> str:
-        bits = []
-        where = ":".join(str(x) for x in (self.file, self.line) if x is not None)
-        if where:
-            bits.append(where)
-        if self.article is not None:
-            bits.append(f"article {self.article!r}")
-        if self.what:
-            bits.append(self.what)
-        if self.span is not None:
-            bits.append(f"[{self.span[0]}, {self.span[1]})" + ("" if self.text is None else f" {self.text!r}"))
-        return ": ".join(bits + [self.message])
+        return ": ".join(locate(self.file, self.line, self.article, self.what, self.span, self.text) + [self.message])
+
+
+def locate(file=None, line=None, article=None, what=None, span=None, text=None) -> list[str]:
+    """The parts of a location line: ``file:line``, article, item, span and text."""
+    bits = []
+    where = ":".join(str(x) for x in (file, line) if x is not None)
+    if where:
+        bits.append(where)
+    if article is not None:
+        bits.append(f"article {article!r}")
+    if what:
+        bits.append(what)
+    if span is not None:
+        bits.append(f"[{span[0]}, {span[1]})" + ("" if text is None else f" {text!r}"))
+    return bits
 
 
 class ArticleError(ValueError):

@@ -1,8 +1,10 @@
-"""Dataset builders: annotated articles -> ``datasets`` objects.
+"""Model-ready rows from annotated articles, as plain Python values.
 
-Two stages, each with a documented set of columns that training reads.
+Two stages, each with a documented set of columns that training reads;
+:mod:`data.datasets_build` wraps them into ``datasets`` objects.
 
-**Word level** (:func:`articles_to_dataset`), one row per article:
+**Word level** (:func:`article_to_row`; as a dataset
+:func:`data.datasets_build.articles_to_dataset`), one row per article:
 
 ==================  ==========================================================
 ``id``              article id (str)
@@ -16,7 +18,8 @@ Two stages, each with a documented set of columns that training reads.
 ``corpus``          name of the corpus the article came from (str)
 ==================  ==========================================================
 
-**Window level** (:func:`tokenize_windows`), one row per window of at most
+**Window level** (:func:`window_rows`; as a dataset
+:func:`data.datasets_build.tokenize_windows`), one row per window of at most
 ``max_length`` sub-word tokens (special tokens included):
 
 ==================  ==========================================================
@@ -34,12 +37,13 @@ Two stages, each with a documented set of columns that training reads.
 ``weight``          loss weight of the window's corpus (float)
 ==================  ==========================================================
 
-The tokenizer is passed in (any fast tokenizer with ``word_ids``); this module
-imports neither torch nor transformers.
+The tokenizer is passed in (any fast tokenizer with ``word_ids``). This
+module imports only the standard library and its sibling modules, so a
+checkpoint can carry a copy of it (see ``models/carry.py``).
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .align import IGNORE, plan_windows, spans_to_tags, word_labels_to_token_labels
@@ -69,23 +73,6 @@ class WindowSpec:
     normalisation: Normalisation = field(default_factory=Normalisation)
 
 
-def word_features():
-    """The ``datasets.Features`` of the word-level dataset."""
-    from datasets import ClassLabel, Features, List, Value
-
-    return Features(
-        {
-            "id": Value("string"),
-            "text": Value("string"),
-            "words": List(Value("string")),
-            "word_offsets": List(List(Value("int32"))),
-            "ner_tags": List(ClassLabel(names=layer_tags("ner"))),
-            "quote_tags": List(ClassLabel(names=layer_tags("quote"))),
-            "corpus": Value("string"),
-        }
-    )
-
-
 def article_to_row(art: dict, corpus: str = "") -> dict:
     """One word-level row (see module docstring) for a validated article."""
     text = art["text"]
@@ -108,15 +95,6 @@ def article_to_row(art: dict, corpus: str = "") -> dict:
             except ValueError as err:
                 raise ValueError(f"article {art['id']!r}: {err}") from None
     return row
-
-
-def articles_to_dataset(articles: Iterable[dict], corpus: str = ""):
-    """Word-level ``datasets.Dataset`` (one row per article) from validated articles."""
-    from datasets import Dataset
-
-    rows = [article_to_row(a, corpus) for a in articles]
-    cols = {k: [r[k] for r in rows] for k in word_features()}
-    return Dataset.from_dict(cols, features=word_features())
 
 
 def special_token_frame(tokenizer) -> tuple[list[int], list[int]]:
@@ -219,37 +197,12 @@ def _continuation(layer: str) -> list[int]:
     return [index["I-" + t[2:]] if t.startswith("B-") else i for i, t in enumerate(tags)]
 
 
-def tokenize_windows(word_ds, tokenizer, spec: WindowSpec, weight: float = 1.0, num_proc: int | None = None):
-    """Window-level ``datasets.Dataset`` from a word-level one."""
-    frame = special_token_frame(tokenizer)
-
-    def explode(batch):
-        rows = [dict(zip(batch, vals)) for vals in zip(*batch.values())]
-        out: dict[str, list] = {}
-        for r in rows:
-            for w in window_rows(r, tokenizer, spec, frame, weight):
-                for key, val in w.items():
-                    out.setdefault(key, []).append(val)
-        return out
-
-    return word_ds.map(explode, batched=True, batch_size=64, remove_columns=word_ds.column_names, num_proc=num_proc)
-
-
-def mix(datasets_: Sequence):
-    """Concatenate datasets with identical columns (several corpora in one)."""
-    from datasets import concatenate_datasets
-
-    return concatenate_datasets(list(datasets_))
-
-
 __all__ = [
     "IGNORE",
     "Normalisation",
     "WindowSpec",
     "article_to_row",
-    "articles_to_dataset",
-    "tokenize_windows",
+    "special_token_frame",
+    "tokenize_words",
     "window_rows",
-    "mix",
-    "word_features",
 ]

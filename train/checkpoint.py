@@ -2,16 +2,21 @@
 
 A checkpoint holds: safetensors weights and the model code (``config.json``
 with each layer's labels and ``auto_map``), the tokenizer, ``labels.json``,
-the merged run config (``qawl.yaml``), ``scores.json`` and a model card
-(``README.md``).
+the merged run config (``qawl.yaml``), ``scores.json``, a model card
+(``README.md``) and its own pipeline (``pipeline_qawl.py`` and the data
+modules it needs, registered in ``config.json`` with the window settings):
+``transformers.pipeline(model=FOLDER, trust_remote_code=True)`` runs it.
 """
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+from models.carry import attach_pipeline
+
 from .card import write_card
 from .config import Config, save_config
+from .corpora import window_spec
 
 RUN_CONFIG = "qawl.yaml"
 
@@ -25,6 +30,7 @@ def save_checkpoint(accelerator, model, tokenizer, cfg: Config, out_dir: str | P
         core = accelerator.unwrap_model(model)
         core.save_pretrained(out, state_dict=state_dict, safe_serialization=True)
         tokenizer.save_pretrained(out)
+        attach_pipeline(out, window_spec(cfg.data))
         (out / "labels.json").write_text(json.dumps(core.config.layers, ensure_ascii=False, indent=2))
         save_config(cfg, out / RUN_CONFIG)
         write_scores(out, scores or {})

@@ -16,6 +16,8 @@ from typing import Any
 
 import yaml
 
+from data.build import Normalisation
+
 
 class ConfigError(ValueError):
     """A config file or override that does not fit the dataclasses."""
@@ -35,24 +37,13 @@ class CorpusConfig:
 
 
 @dataclass
-class NormalisationConfig:
-    """Character variants folded before tokenising; offsets never change."""
-
-    diacritics: bool = False
-    tatweel: bool = True
-    alef: bool = False
-    ya: bool = False
-    ta_marbuta: bool = False
-
-
-@dataclass
 class DataConfig:
     corpora: list[CorpusConfig] = field(default_factory=list)
     max_length: int = 256  # sub-word tokens per window, special tokens included
     stride: int = 64  # tokens of context shared by consecutive windows
     all_subwords: bool = False  # label every sub-word instead of the first
     dev_fraction: float = 0.0  # carve a dev split from train (by article) where a corpus has none
-    normalise: NormalisationConfig = field(default_factory=NormalisationConfig)
+    normalise: Normalisation = field(default_factory=lambda: Normalisation(tatweel=True))  # folded before tokenising; offsets never change
 
 
 @dataclass

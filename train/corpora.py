@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from data.article import read_articles
-from data.build import Normalisation, WindowSpec, articles_to_dataset, mix, tokenize_windows
+from data.build import WindowSpec
+from data.datasets_build import articles_to_dataset, mix, tokenize_windows
 
 from .config import CorpusConfig, DataConfig
 
@@ -18,12 +19,8 @@ logger = logging.getLogger(__name__)
 
 def window_spec(cfg: DataConfig) -> WindowSpec:
     """The data layer's window settings from the data config."""
-    n = cfg.normalise
     return WindowSpec(
-        max_length=cfg.max_length,
-        stride=cfg.stride,
-        all_subwords=cfg.all_subwords,
-        normalisation=Normalisation(n.diacritics, n.tatweel, n.alef, n.ya, n.ta_marbuta),
+        max_length=cfg.max_length, stride=cfg.stride, all_subwords=cfg.all_subwords, normalisation=cfg.normalise
     )
 
 

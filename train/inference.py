@@ -32,7 +32,7 @@ def load_checkpoint(ckpt: str | Path):
 
 def make_split(articles: list[dict], tokenizer, cfg: Config) -> SplitData:
     """Word and window datasets for articles (annotated or not)."""
-    from data.build import articles_to_dataset, tokenize_windows
+    from data.datasets_build import articles_to_dataset, tokenize_windows
 
     words = articles_to_dataset(articles)
     return SplitData(articles=articles, words=words, windows=tokenize_windows(words, tokenizer, window_spec(cfg.data)))

@@ -14,7 +14,7 @@ import importlib
 from collections.abc import Callable, Mapping
 from types import ModuleType
 
-from ..article import ArticleError, Problem, check_article
+from ..article import ArticleError, Problem, check_article, locate
 
 
 @dataclasses.dataclass(frozen=True)
@@ -30,15 +30,7 @@ class Note:
     text: str | None = None  # the text under the span
 
     def __str__(self) -> str:
-        bits = []
-        where = ":".join(str(x) for x in (self.file, self.line) if x is not None)
-        if where:
-            bits.append(where)
-        if self.article is not None:
-            bits.append(f"article {self.article!r}")
-        if self.span is not None:
-            bits.append(f"[{self.span[0]}, {self.span[1]})" + ("" if self.text is None else f" {self.text!r}"))
-        return ": ".join(bits + [f"{self.kind}: {self.message}"])
+        return ": ".join(locate(self.file, self.line, self.article, None, self.span, self.text) + [f"{self.kind}: {self.message}"])
 
 
 @dataclasses.dataclass(frozen=True)
