@@ -78,23 +78,23 @@ def _distance(a: tuple[int, int], b: tuple[int, int]) -> int:
     return max(0, b[0] - a[1], a[0] - b[1])
 
 
-def fullest_mention(text: str, name: str, entities: Sequence[Span]) -> str:
-    """The longest PER/ORG entity in the article that contains ``name``.
-
-    ``name`` itself when no entity contains it (after Arabic normalisation).
-    """
-    key = normalise_for_match(name)
+def fullest_mention(text: str, name: str, entities: Sequence[Span], label: str | None = None) -> str:
+    """The longest entity in the article (of ``label``, else PER or ORG) that
+    contains ``name`` as whole words, after Arabic normalisation; ``name``
+    itself when none does."""
+    key = normalise_for_match(name).split()
     if not key:
         return name
-    best = name
-    best_len = len(key)
-    for s, e, label in entities:
-        if label not in ("PER", "ORG"):
+    labels = (label,) if label else ("PER", "ORG")
+    best, best_len = name, len(key)
+    for s, e, lab in entities:
+        if lab not in labels:
             continue
         cand = text[s:e]
-        ck = normalise_for_match(cand)
-        if key in ck and len(ck) > best_len:
-            best, best_len = cand, len(ck)
+        words = normalise_for_match(cand).split()
+        n = len(key)
+        if len(words) > best_len and any(words[i:i + n] == key for i in range(len(words) - n + 1)):
+            best, best_len = cand, len(words)
     return best
 
 
@@ -129,7 +129,8 @@ def _definite(word: str) -> bool:
 def is_anonymous(source: str) -> bool:
     """An indefinite description (``مصادر مطلعة``, ``مصدر في الشركة``,
     ``نقاد حضروا``): no ``ال`` on its head nor on the noun it is joined to,
-    and not a pronoun. Its speaker cannot be known from the article."""
+    and not a pronoun. Its speaker cannot be known from the article.
+    (Checked after the SOURCE was found to name no entity.)"""
     words = [w for w in normalise_for_match(source).split() if w]
     if not words or words[0] in PRONOUNS or words[0][1:] in PRONOUNS:
         return False
@@ -161,9 +162,22 @@ def resolve_description(text: str, span: tuple[int, int], entities: Sequence[Spa
     return fullest_mention(text, text[s:e], entities)
 
 
-def _is_named(text: str, span: tuple[int, int], entities: Sequence[Span]) -> bool:
+def _entity_under(text: str, span: tuple[int, int], entities: Sequence[Span]) -> tuple[str, str] | None:
+    """(text, label) of the entity a SOURCE names: a PER inside it, or an
+    ORG/LOC at its head (``وزارة الخارجية``). An ORG/LOC later in a
+    description (``رئيس وزراء سنغافورة``) names where the speaker is from,
+    not the speaker."""
     s, e = span
-    return any(es < e and s < ee and lab in ("PER", "ORG", "LOC") for es, ee, lab in entities)
+    inside = [(es, ee, lab) for es, ee, lab in entities if s <= es and ee <= e]
+    pers = [x for x in inside if x[2] == "PER"]
+    if pers:
+        es, ee, lab = max(pers, key=lambda x: x[1] - x[0])
+        return text[es:ee], lab
+    head = [x for x in inside if x[2] in ("ORG", "LOC") and not text[s:x[0]].strip()]
+    if head:
+        es, ee, lab = head[0]
+        return text[es:ee], lab
+    return None
 
 
 def group_quotes(
@@ -218,11 +232,12 @@ def group_quotes(
         if q["source"] is not None:
             s, e = q["source"]
             name = text[s:e]
-            if _is_named(text, (s, e), entities):
-                q["speaker"] = fullest_mention(text, name, entities) if rules.fullest else name
+            named = _entity_under(text, (s, e), entities)
+            if named is not None:
+                q["speaker"] = fullest_mention(text, named[0], entities, named[1]) if rules.fullest else name
             elif rules.anonymous and is_anonymous(name):
                 q["speaker"] = None
-            elif rules.descriptions and not _is_named(text, (s, e), entities):
+            elif rules.descriptions:
                 q["speaker"] = resolve_description(text, (s, e), entities) or article_last or name
             else:
                 q["speaker"] = fullest_mention(text, name, entities) if rules.fullest else name
