@@ -103,3 +103,12 @@ def test_run_folder_describes_itself(tiny_bert, tmp_path):
     for key in ("ner_tp", "ner_fp", "ner_fn", "quote_content_exact_f1", "attribution_accuracy"):
         assert ev[key] == scores["test"][key], key
     assert (tmp_path / "eval.md").exists()
+    # qawl predict, then scoring the predictions file, reproduces them too
+    pred = tmp_path / "pred.jsonl"
+    run([sys.executable, "-m", "train.cli", "predict", "--checkpoint", str(model), str(SAMPLE / "test.jsonl"), "-o", str(pred)])
+    res = run([sys.executable, "-m", "train.cli", "evaluate", "--predictions", str(pred), "--data", str(SAMPLE / "test.jsonl"),
+               "--report", str(tmp_path / "eval2.md")])
+    ev2 = json.loads(res.stdout)
+    for key in ("ner_tp", "ner_fp", "ner_fn", "quote_content_exact_f1", "quote_cue_overlap_f1", "attribution_accuracy"):
+        assert ev2[key] == scores["test"][key], key
+
