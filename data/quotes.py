@@ -20,9 +20,15 @@ CLOSE_MARKS = "”»“\"’›«″"
 _PARA = re.compile(r"\n+")
 
 
-def paragraph_of(text: str, pos: int) -> int:
-    """Index of the paragraph (newline-separated block) holding ``pos``."""
-    return text.count("\n", 0, pos)
+def paragraph_index(text: str):
+    """A function position -> paragraph number (newline-separated blocks),
+    answered by bisection over the newline positions found once."""
+    breaks = [i for i, c in enumerate(text) if c == "\n"]
+
+    def paragraph_of(pos: int) -> int:
+        return bisect.bisect_left(breaks, pos)
+
+    return paragraph_of
 
 
 _SENTENCE_END = re.compile(r"[.!?؟…\n]")
@@ -199,17 +205,18 @@ def group_quotes(
     contents = sorted((s, e) for s, e, lab in quote_spans if lab == "CONTENT")
     quotes = [{"content": [s, e], "source": None, "cue": None, "speaker": None, "kind": quote_kind(text, s, e)} for s, e in contents]
     sentence = sentence_index(text, contents)
+    paragraph_of = paragraph_index(text)
     for part in ("SOURCE", "CUE"):
         key = part.lower()
         claims: dict[int, tuple[tuple[int, int], tuple[int, int]]] = {}
         for s, e, lab in quote_spans:
             if lab != part:
                 continue
-            sid, para = sentence(s), paragraph_of(text, s)
+            sid, para = sentence(s), paragraph_of(s)
             best = None
             for qi, (cs, ce) in enumerate(contents):
                 same_sentence = sentence(cs) <= sid <= sentence(ce - 1)
-                if not same_sentence and para not in (paragraph_of(text, cs), paragraph_of(text, ce)):
+                if not same_sentence and para not in (paragraph_of(cs), paragraph_of(ce)):
                     continue
                 # own sentence first; there, a content the part introduces
                 # (an أن/إن clause or a colon follows it) before the content it
@@ -228,7 +235,7 @@ def group_quotes(
     last_speaker: dict[int, str | None] = {}
     article_last: str | None = None  # last speaker with a name
     for q in quotes:
-        para = paragraph_of(text, q["content"][0])
+        para = paragraph_of(q["content"][0])
         if q["source"] is not None:
             s, e = q["source"]
             name = text[s:e]
