@@ -20,14 +20,6 @@ LAYERS = {"ner": layer_tags("ner"), "quote": layer_tags("quote")}
 MODELING_FILE = Path(__file__).resolve().parents[1] / "models" / "modeling_qawl.py"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    """Tiny models run fastest on one thread; two threads on a busy 2-core box spin-wait."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
 #: checkpoint name -> (tiny base kind, build_tagger options)
 CHECKPOINTS = {
     "bert": ("bert", {"crf": ["quote"]}),

@@ -21,15 +21,6 @@ EXPECTED_CLASS = {
 SENTENCES = ["وقال المتحدث باسم الوزارة إن «المفاوضات مستمرة».", "فاز نادي الوداد بكأس البطولة في الدار البيضاء."]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    """Tiny models run fastest on one thread; two threads on a busy 2-core box spin-wait."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.fixture(scope="module")
 def checkpoints(tmp_path_factory) -> dict:
     """kind -> (checkpoint folder, tagger in eval mode), quote layer with a CRF."""

@@ -63,15 +63,6 @@ json.dump(report, open(job["report"], "w", encoding="utf-8"), ensure_ascii=False
 '''
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    """Tiny models run fastest on one thread; two threads on a busy 2-core box spin-wait."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 #: head bias of "O" per layer, in logits: random heads then predict a few spans
 #: per sentence rather than one per word (quote grouping grows with the spans)
 O_BIAS = {"ner": 8.0, "quote": 9.0}

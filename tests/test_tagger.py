@@ -22,15 +22,6 @@ from tiny import make_tiny_base
 LAYERS = {"ner": layer_tags("ner"), "quote": layer_tags("quote")}
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    """Tiny models run fastest on one thread; two threads on a busy 2-core box spin-wait."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.fixture(scope="module")
 def bert_base(tmp_path_factory) -> str:
     return make_tiny_base(tmp_path_factory.mktemp("bert"), "bert", layers=4)
