@@ -35,13 +35,7 @@ def make_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"train.commands.{name}")
-        except ModuleNotFoundError as err:
-            if err.name == f"train.commands.{name}":
-                continue  # command not part of this build
-            raise
-        module.add_parser(sub)
+        importlib.import_module(f"train.commands.{name}").add_parser(sub)
     return parser
 
 
