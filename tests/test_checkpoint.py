@@ -14,6 +14,7 @@ import torch
 from data.schema import layer_tags
 from models.modeling_qawl import QawlForTokenClassification
 from models.tagger import build_tagger
+from isolated import REFUSE_PROJECT
 from tiny import make_tiny_base
 
 LAYERS = {"ner": layer_tags("ner"), "quote": layer_tags("quote")}
@@ -29,24 +30,8 @@ CHECKPOINTS = {
 }
 
 #: run with ``python -I`` from a scratch folder: argv[1] is a JSON job file
-RELOAD_SCRIPT = r'''
-import importlib.abc, json, sys
-
-class RefuseProject(importlib.abc.MetaPathFinder):
-    """Make the project's packages unimportable even if they are installed."""
-    def find_spec(self, name, path=None, target=None):
-        if name.split(".")[0] in ("models", "train", "data", "tests"):
-            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
-        return None
-
-sys.meta_path.insert(0, RefuseProject())
-blocked = []
-for name in ("models", "train"):
-    try:
-        __import__(name)
-    except ImportError:
-        blocked.append(name)
-
+RELOAD_SCRIPT = REFUSE_PROJECT + r'''
+import json
 import torch
 from transformers import AutoModelForTokenClassification
 
@@ -165,7 +150,7 @@ def test_checkpoint_folder_holds_safetensors_and_its_code(saved):
 
 
 def test_reload_happens_without_the_project_importable(reloaded):
-    assert reloaded["blocked"] == ["models", "train"]
+    assert reloaded["blocked"] == ["data", "models", "train"]
     for name, info in reloaded["checkpoints"].items():
         assert info["module"].startswith("transformers_modules."), name
         assert info["class"] == "QawlForTokenClassification"

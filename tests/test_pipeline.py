@@ -20,6 +20,8 @@ from data.words import split_words
 from models.carry import TASK, WINDOWS_KEY, CarryError, attach_pipeline, carried_files
 from models.tagger import build_tagger
 
+from isolated import REFUSE_PROJECT
+
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
 LAYERS = {"ner": layer_tags("ner"), "quote": layer_tags("quote")}
@@ -27,16 +29,8 @@ LONG_WORDS = 3000
 MAX_LENGTH, STRIDE = 64, 16  # sub-word tokens per window, shared context
 
 #: run with ``python -I`` from a scratch folder: argv[1] is a JSON job file
-PIPELINE_SCRIPT = r'''
-import json, sys
-
-blocked = []
-for name in ("data", "models", "train"):
-    try:
-        __import__(name)
-    except ImportError:
-        blocked.append(name)
-
+PIPELINE_SCRIPT = REFUSE_PROJECT + r'''
+import json
 import transformers
 
 job = json.load(open(sys.argv[1], encoding="utf-8"))
