@@ -1,0 +1,166 @@
+"""The ANERcorp benchmark pieces: baseline examples and decoding, the dev carve,
+measured subprocesses, the AQMAR tag map and the comparison's targets."""
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from benchmarks.common import AQMAR_TAG_MAP, read_conll, run_measured, score_word_tags, word_rows
+from data.schema import layer_tags
+
+LABELS = layer_tags("ner")
+
+
+@pytest.fixture(scope="module")
+def xlmr_tokenizer(tmp_path_factory):
+    from tiny import make_tiny_base
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(make_tiny_base(tmp_path_factory.mktemp("tiny-xlmr"), "xlmr", layers=1))
+
+
+def conll_text(sentences: list[list[tuple[str, str]]]) -> str:
+    return "".join("".join(f"{w} {t}\n" for w, t in s) + "\n" for s in sentences)
+
+
+SENTENCES = [
+    [("قال", "O"), ("أحمد", "B-PERS"), ("الكبير", "I-PERS"), ("في", "O"), ("بيروت", "B-LOC"), (".", "O")],
+    [("وأكدت", "O"), ("وزارة", "B-ORG"), ("الصحة", "I-ORG"), ("أن", "O"), ("الرباط", "B-LOC"), ("مثمرة", "O")],
+    [("فاز", "O"), ("نادي", "O"), ("الوداد", "B-ORG"), ("بكأس", "B-MISC"), ("البطولة", "I-MISC"), ("،", "O")],
+]
+
+
+@pytest.fixture
+def rows(tmp_path):
+    path = tmp_path / "s.txt"
+    path.write_text(conll_text(SENTENCES), encoding="utf-8")
+    return word_rows(read_conll(path))
+
+
+def test_word_rows_carry_the_gold_tags(rows):
+    assert [w for w, _ in rows] == [[w for w, _ in s] for s in SENTENCES]
+    assert [t for _, t in rows] == [[t.replace("PERS", "PER") for _, t in s] for s in SENTENCES]
+
+
+def longest_word(rows, tokenizer) -> int:
+    return max(len(tokenizer(w, add_special_tokens=False)["input_ids"]) for words, _ in rows for w in words)
+
+
+@pytest.mark.parametrize("slack", [250, 3, 0])
+def test_sentence_examples_label_each_word_once_and_respect_max_length(rows, xlmr_tokenizer, slack):
+    from benchmarks.standard_recipe import sentence_examples
+
+    max_length = longest_word(rows, xlmr_tokenizer) + 2 + slack
+    examples, origin, untokenised = sentence_examples(rows, xlmr_tokenizer, LABELS, max_length)
+    assert untokenised == 0
+    seen = {}
+    for ex, (row, first_word) in zip(examples, origin):
+        assert len(ex["input_ids"]) <= max_length
+        assert ex["input_ids"][0] == xlmr_tokenizer.cls_token_id and ex["input_ids"][-1] == xlmr_tokenizer.sep_token_id
+        words = [w for w in ex["words"] if w >= 0]
+        assert words[0] == first_word and words == sorted(words)
+        for k, (w, lab) in enumerate(zip(ex["words"], ex["labels"])):
+            if lab != -100:
+                assert ex["words"][k - 1] != w  # only a word's first sub-word is labelled
+                assert (row, w) not in seen
+                seen[(row, w)] = LABELS[lab]
+    # every word is labelled exactly once, with its gold tag: no truncation
+    assert seen == {(r, w): tag for r, (_, tags) in enumerate(rows) for w, tag in enumerate(tags)}
+    if slack < 250:
+        assert len(examples) > len(rows)  # long sentences were cut into several examples
+    with pytest.raises(ValueError, match="alone exceeds max_length"):
+        sentence_examples(rows, xlmr_tokenizer, LABELS, longest_word(rows, xlmr_tokenizer) + 1)
+
+
+class IdModel:
+    """Stands in for a token classifier: class of a position = its token id modulo the classes."""
+
+    def eval(self):
+        return self
+
+    def __call__(self, input_ids, attention_mask):
+        import torch
+        from types import SimpleNamespace
+
+        return SimpleNamespace(logits=torch.nn.functional.one_hot(input_ids % len(LABELS), len(LABELS)).float())
+
+
+@pytest.mark.parametrize("slack", [250, 1])
+def test_predict_tags_puts_each_first_subword_decision_on_its_word(rows, xlmr_tokenizer, slack):
+    from benchmarks.standard_recipe import predict_tags, sentence_examples
+
+    max_length = longest_word(rows, xlmr_tokenizer) + 2 + slack
+    examples, origin, _ = sentence_examples(rows, xlmr_tokenizer, LABELS, max_length)
+    got = predict_tags(IdModel(), examples, origin, rows, LABELS, batch_size=2, pad_id=xlmr_tokenizer.pad_token_id)
+    expected = []
+    for words, _ in rows:
+        firsts = [xlmr_tokenizer(w, add_special_tokens=False)["input_ids"][0] for w in words]
+        expected.append([LABELS[i % len(LABELS)] for i in firsts])
+    assert got == expected
+
+
+def test_score_word_tags_reads_stray_inside_tags_two_ways():
+    gold = [["B-PER", "I-PER", "O", "B-LOC"]]
+    pred = [["B-PER", "I-PER", "O", "I-LOC"]]  # I-LOC after O: no entity (strict), an entity (conlleval)
+    scores = score_word_tags(pred, gold)
+    assert scores["strict"]["tp"] == 1 and scores["strict"]["fn"] == 1
+    assert scores["conlleval"]["tp"] == 2 and scores["conlleval"]["f1"] == 1.0
+
+
+def test_carve_split_matches_dev_fraction(tmp_path):
+    from benchmarks.recipe_search import SPLIT_GROUP, carve_split
+    from train.corpora import carve_dev
+
+    sentences = [[(f"w{i}x{k}", "B-LOC" if k == 0 else "O") for k in range(1 + i % 3)] for i in range(47)]
+    src = tmp_path / "train.txt"
+    src.write_text(conll_text(sentences), encoding="utf-8")
+    train_file, dev_file = carve_split(src, tmp_path / "split", 0.2, seed=5)
+    _, want_dev = carve_dev(read_conll(src, SPLIT_GROUP), 0.2, 5)
+    got_dev, got_train = read_conll(dev_file, 1), read_conll(train_file, 1)
+    assert [a["text"] for a in got_dev] == [s for a in want_dev for s in a["text"].split("\n")]
+    assert len(got_dev) + len(got_train) == len(sentences)
+    assert sorted(a["text"] for a in got_dev + got_train) == sorted(a["text"] for a in read_conll(src, 1))
+
+
+def test_run_measured_measures_each_child_apart(tmp_path):
+    big = run_measured([sys.executable, "-c", "b = bytearray(200 * 2**20); b[::4096] = b'x' * len(b[::4096])"],
+                       tmp_path / "big.log")
+    small = run_measured([sys.executable, "-c", "import sys; print('hi'); sys.exit(3)"], tmp_path / "small.log")
+    assert big.returncode == 0 and small.returncode == 3
+    assert big.peak_rss_mb > 200 > small.peak_rss_mb
+    assert (tmp_path / "small.log").read_text() == "hi\n"
+    assert big.wall_s >= 0 and big.cpu_s >= 0
+
+
+def test_comparison_targets_follow_the_numbers():
+    from benchmarks.anercorp import compare
+
+    def system(f1, wall):
+        return {"f1": f1, "wall_s": wall, "cpu_s": wall * 1.5}
+
+    met = compare({"qawl": system(0.81, 100.0), "standard_recipe": system(0.5, 300.0)})
+    assert met["targets"] == {"qawl_f1_at_least_0.80": True, "qawl_f1_at_least_standard": True,
+                              "wall_at_least_3x_less": True}
+    missed = compare({"qawl": system(0.79, 101.0), "standard_recipe": system(0.8, 300.0)})
+    assert not any(missed["targets"].values())
+    assert compare({"qawl": system(0.8, 1.0)}) == {}
+
+
+def test_aqmar_reads_with_the_tag_map(shared_data):
+    folder = shared_data / "aqmar"
+    if not folder.is_dir():
+        pytest.skip(f"AQMAR not found at {folder}")
+    from data.formats import read_format
+
+    arts, notes = read_format("conll", folder, group=1, tag_map=AQMAR_TAG_MAP)
+    begins = 0
+    for f in sorted(folder.glob("*.txt")):
+        for line in f.read_text(encoding="utf-8").splitlines():
+            if line.strip() and line.split()[-1].startswith("B-"):
+                begins += 1
+    entities = sum(len(a["entities"]) for a in arts)
+    # every B- tag starts an entity, and so does each stray I- tag the reader repairs
+    assert entities == begins + sum(n.kind == "repair" for n in notes)
+    assert read_conll(folder, 1, AQMAR_TAG_MAP) == arts
+    assert {e["label"] for a in arts for e in a["entities"]} == {"PER", "LOC", "ORG", "MISC"}
