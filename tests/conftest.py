@@ -29,6 +29,18 @@ def tiny_bert(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="session")
+def qawl_cache(tmp_path_factory):
+    """One base-model cache per test session (the conversion writes ~470 MB
+    once), also exported as $QAWL_CACHE so nothing touches the user's cache."""
+    from models.base import CACHE_ENV
+
+    path = tmp_path_factory.getbasetemp() / "qawl-cache"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(CACHE_ENV, str(path))
+        yield path
+
+
+@pytest.fixture(scope="session")
 def shared_data() -> Path:
     if not SHARED.is_dir():
         pytest.skip(f"external data not found at {SHARED} (see shared/data/README.md)")

