@@ -104,7 +104,7 @@ def score_articles(gold: list[dict], pred: list[dict], layers) -> dict:
     if "ner" in layers:
         g_n = [g for g in gold if g.get("entities") is not None]
         if g_n:
-            metric = load_metric("qawl_entities", config_name="spans")
+            metric = load_metric("qawl_entities", config_name="spans", keep_in_memory=True)
             res = metric.compute(
                 predictions=[_entity_spans(by_id[g["id"]]) for g in g_n],
                 references=[_entity_spans(g) for g in g_n],
@@ -114,7 +114,7 @@ def score_articles(gold: list[dict], pred: list[dict], layers) -> dict:
     if "quote" in layers:
         g_q = [g for g in gold if g.get("quotes") is not None]
         if g_q:
-            metric = load_metric("qawl_quotes")
+            metric = load_metric("qawl_quotes", keep_in_memory=True)
             res = metric.compute(
                 predictions=[json.dumps({"text": g["text"], "quotes": by_id[g["id"]].get("quotes") or []}, ensure_ascii=False) for g in g_q],
                 references=[json.dumps({"text": g["text"], "quotes": g["quotes"]}, ensure_ascii=False) for g in g_q],
