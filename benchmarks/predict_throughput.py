@@ -13,7 +13,10 @@ RSS of
 
 Each run is its own subprocess (so peak RSS is per system); the systems take
 turns (qawl, pipeline, qawl, pipeline, ...), a warm-up pass on a few articles
-is not timed, and medians over the repeats are reported. Entity spans of the
+is not timed, and medians over the repeats are reported beside every repeat
+and the qawl/pipeline ratio of each repeat (the machine may be shared: runs
+minutes apart see similar load). ``--reuse`` takes runs already finished in
+``--work-dir`` (an interrupted invocation) instead of repeating them. Entity spans of the
 two systems are compared (same weights; differences come from word- vs
 token-level decisions and from the windows). ``--qawl-variants`` adds qawl
 runs with a candidate speed-up (``int8``: dynamic int8 linear layers;
@@ -59,6 +62,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--repeats", type=int, default=3, help="timed runs per system, systems taking turns")
     p.add_argument("--warmup", type=int, default=4, help="articles of the untimed warm-up pass")
     p.add_argument("--work-dir", type=Path, help="where the sample, exported model and run logs go (default: a new temporary folder)")
+    p.add_argument("--reuse", action="store_true", help="take runs already finished in --work-dir (same name) instead of repeating them")
     p.add_argument("--out", type=Path, default=RESULTS / "predict_throughput.json")
     p.add_argument("--worker", help=argparse.SUPPRESS)  # internal: a JSON job file for one subprocess
     return p.parse_args(argv)
@@ -99,8 +103,16 @@ def draw_articles(path: Path, n: int, seed: int) -> list[dict]:
     ``random.Random(seed)``, so the sample follows the corpus's lengths and
     always holds one of its longest articles.
     """
+    pool = []
     with gzip.open(path, "rt", encoding="utf-8") as f:
-        pool = [(len(o["text"].split()), o["id"], o["text"]) for o in map(json.loads, f) if (o.get("text") or "").strip()]
+        for line_no, line in enumerate(f, 1):
+            try:
+                obj = json.loads(line)
+                aid, text = obj["id"], obj.get("text") or ""
+            except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as err:
+                raise ValueError(f"{path}:{line_no}: not an article with `id` and `text` ({err})") from None
+            if text.strip():
+                pool.append((len(text.split()), aid, text))
     if n > len(pool):
         raise ValueError(f"{path}: {n} articles asked, only {len(pool)} have text")
     pool.sort()
@@ -299,10 +311,17 @@ def read_jsonl(path: Path) -> list[dict]:
         return [json.loads(line) for line in f if line.strip()]
 
 
-def launch(job: dict, work: Path, threads: int, name: str) -> dict:
-    """Run one job in a fresh interpreter (torch and OpenMP at ``threads``) and return its result."""
+def launch(job: dict, work: Path, threads: int, name: str, reuse: bool = False) -> dict:
+    """Run one job in a fresh interpreter (torch and OpenMP at ``threads``) and return its result.
+
+    With ``reuse``, a result already in ``work`` for the same job is returned instead.
+    """
     job = {**job, "result": str(work / f"{name}.result.json"), "threads": threads}
     job_file = work / f"{name}.job.json"
+    if reuse and Path(job["result"]).exists() and job_file.exists():
+        if json.loads(job_file.read_text(encoding="utf-8")) != job:
+            raise RuntimeError(f"{job_file}: a different job ran under this name; not reusing {job['result']}")
+        return json.loads(Path(job["result"]).read_text(encoding="utf-8"))
     job_file.write_text(json.dumps(job), encoding="utf-8")
     env = {**os.environ, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
     log = work / f"{name}.log"
@@ -460,7 +479,7 @@ def main(argv: list[str] | None = None) -> int:
         "system": "prepare", "work": str(work), "ant": str(args.ant), "articles": args.articles, "seed": args.seed,
         "checkpoint": checkpoint, "qawl_sizes": qawl_sizes, "pipeline_sizes": pipeline_sizes,
     }
-    prepared = launch(prep, work, args.threads, "prepare")
+    prepared = launch(prep, work, args.threads, "prepare", args.reuse)
     articles = read_jsonl(Path(prepared["sample"]))
     runs: dict[Run, list[dict]] = {run: [] for run in order}
     for r in range(args.repeats):
@@ -470,7 +489,7 @@ def main(argv: list[str] | None = None) -> int:
                 "sample": prepared["sample"], "checkpoint": checkpoint, "model": prepared["model"],
                 "max_length": prepared["max_length"], "stride": prepared["stride"],
             }
-            res = launch(job, work, args.threads, f"{run.name}-r{r}")
+            res = launch(job, work, args.threads, f"{run.name}-r{r}", args.reuse)
             runs[run].append(res)
             print(f"repeat {r} {run.name}: {res['wall_s']:.1f} s wall, {res['cpu_s']:.1f} s CPU, "
                   f"peak RSS {res['peak_rss_mb']:.0f} MB", file=sys.stderr)
