@@ -59,7 +59,10 @@ def export_layer(
     out_dir.mkdir(parents=True, exist_ok=True)
     plain.save_pretrained(out_dir)
     tokenizer.save_pretrained(out_dir)
-    readme = describe_export(ckpt_dir, layer, tags, type(plain).__name__, had_crf=layer in tagger.crfs)
+    windows = getattr(tagger.config, "qawl_windows", None)
+    readme = describe_export(
+        ckpt_dir, layer, tags, type(plain).__name__, had_crf=layer in tagger.crfs, windows=windows if isinstance(windows, dict) else None
+    )
     (out_dir / "README.md").write_text(readme, encoding="utf-8")
     return out_dir
 
@@ -94,8 +97,22 @@ def copy_weights(tagger: QawlForTokenClassification, layer: str, plain: nn.Modul
     classifier.load_state_dict(head.state_dict())
 
 
-def describe_export(ckpt_dir: Path, layer: str, tags: list[str], architecture: str, *, had_crf: bool) -> str:
-    """README text for an exported folder."""
+def aggregation_for(windows: dict | None) -> str:
+    """The pipeline ``aggregation_strategy`` that reads a layer as it was trained.
+
+    Trained with every sub-word labelled (``data.all_subwords``), each piece
+    carries its word's tag (``B-X`` then ``I-X``), so "simple" grouping of
+    pieces gives whole words. Trained on first sub-words only, later pieces'
+    scores were never trained: "first" lets each word's first piece decide.
+    """
+    return "simple" if windows and windows.get("all_subwords") else "first"
+
+
+def describe_export(
+    ckpt_dir: Path, layer: str, tags: list[str], architecture: str, *, had_crf: bool, windows: dict | None = None
+) -> str:
+    """README text for an exported folder; ``windows`` is the checkpoint's ``qawl_windows`` config."""
+    strategy = aggregation_for(windows)
     lines = [
         f"# `{layer}` tagger exported from a qawl checkpoint",
         "",
@@ -103,8 +120,30 @@ def describe_export(ckpt_dir: Path, layer: str, tags: list[str], architecture: s
         f"- Architecture: `{architecture}` (plain transformers, no remote code)",
         f"- Labels (class id order): {', '.join(f'`{t}`' for t in tags)}",
         "",
-        "Use it with `transformers.pipeline(\"token-classification\", model=THIS_FOLDER,"
-        " aggregation_strategy=\"simple\")`.",
+        f"Use it with `transformers.pipeline(\"token-classification\", model=THIS_FOLDER,"
+        f" aggregation_strategy=\"{strategy}\")`.",
+    ]
+    if strategy == "first":
+        lines += [
+            "",
+            "This layer was trained on the first sub-word of each word only (`data.all_subwords=false`), so the",
+            "scores of later sub-words are untrained: with `aggregation_strategy=\"simple\"` words would break",
+            "apart. Retrain with `data.all_subwords=true` to use \"simple\".",
+        ]
+    if windows:
+        lines += [
+            "",
+            "## Long texts",
+            "",
+            f"The model was trained on windows of {windows['max_length']} tokens. For longer texts pass",
+            f"`stride={windows['stride']}` to the pipeline; it then merges overlapping chunks by its own rule, so words",
+            "near chunk edges may be decided on other context than `qawl predict` uses. The qawl checkpoint's own",
+            "pipeline (`trust_remote_code=True`) reproduces `qawl predict` exactly.",
+        ]
+    lines += [
+        "",
+        "With sentencepiece tokenizers (XLM-R style) an entity's `start` may point at the space before its",
+        "first word; strip leading whitespace to get the word's offset.",
     ]
     if had_crf:
         lines += [

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -18,6 +21,8 @@ EXPECTED_CLASS = {
     "xlmr": "XLMRobertaForTokenClassification",
     "electra": "ElectraForTokenClassification",
 }
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_TEST = ROOT / "data" / "sample" / "test.jsonl"
 SENTENCES = ["وقال المتحدث باسم الوزارة إن «المفاوضات مستمرة».", "فاز نادي الوداد بكأس البطولة في الدار البيضاء."]
 
 
@@ -107,3 +112,71 @@ def test_export_refuses_what_is_not_a_tagger_checkpoint(checkpoints, tmp_path):
         export_layer(base, "ner", tmp_path / "b")
     with pytest.raises(ExportError, match="no config.json"):
         export_layer(tmp_path, "ner", tmp_path / "c")
+
+
+@pytest.fixture(scope="module")
+def fitted_checkpoint(tmp_path_factory) -> Path:
+    """A tiny BERT trained by ``train.py`` with every sub-word labelled until it
+    fits the sample test articles' entities (this test compares two ways of
+    decoding one model, not accuracy, so it fits the articles it decodes).
+
+    The tokenizer is trained on the sample corpus (about 1.7 pieces per word)
+    and the encoder takes 512 positions, so that 7 of the 8 articles fit one
+    window whole.
+    """
+    root = tmp_path_factory.mktemp("fitted")
+    texts = [json.loads(line)["text"] for name in ("train", "dev", "test")
+             for line in (ROOT / "data" / "sample" / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()]
+    base = make_tiny_base(root / "base", "bert", layers=2, texts=texts, vocab_size=3000, positions=512)
+    out = root / "run"
+    overrides = [
+        f"model.base={base}", "model.keep_pieces=null", "model.keep_layers=null",
+        f"data.corpora.0.train=[{SAMPLE_TEST}]", "data.corpora.0.dev=[]", f"data.corpora.0.test=[{SAMPLE_TEST}]",
+        "data.max_length=512", "data.stride=64", "data.all_subwords=true",
+        "train.batch_size=4", "train.max_steps=300", "train.lr=3e-3", "train.head_lr=3e-3", "train.embedding_lr=3e-3",
+        "train.warmup_ratio=0.05", "train.log_every=50", "train.trackers=[]", "eval.splits=[test]",
+        f"train.output_dir={out}",
+    ]
+    res = subprocess.run([sys.executable, "train.py", *overrides], cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert res.returncode == 0, res.stderr[-3000:]
+    return out / "model"
+
+
+def test_simple_pipeline_on_the_export_gives_the_checkpoints_entity_spans(fitted_checkpoint, tmp_path):
+    from transformers import AutoTokenizer, pipeline
+
+    from train.inference import load_checkpoint, predict_articles
+
+    articles = [json.loads(line) for line in SAMPLE_TEST.read_text(encoding="utf-8").splitlines()]
+    model, tokenizer, cfg, labels = load_checkpoint(fitted_checkpoint)
+    predicted = predict_articles(model, tokenizer, cfg, labels, articles)
+
+    assert main(["export", "--layer", "ner", str(fitted_checkpoint), str(tmp_path / "out")]) == 0
+    readme = (tmp_path / "out" / "README.md").read_text()
+    assert 'aggregation_strategy="simple"' in readme and "Long texts" in readme
+    tagger = pipeline("token-classification", model=str(tmp_path / "out"), aggregation_strategy="simple")
+    limit = AutoTokenizer.from_pretrained(tmp_path / "out").model_max_length
+    # longer articles go through the pipeline's own chunk merging (see the export README)
+    whole = [i for i, a in enumerate(articles) if len(tokenizer(a["text"], verbose=False)["input_ids"]) <= limit]
+    assert len(whole) == 7
+
+    compared = 0
+    for i in whole:
+        text = articles[i]["text"]
+        ours = sorted((e["start"], e["end"], e["label"]) for e in predicted[i]["entities"])
+        theirs = sorted((g["start"], g["end"], g["entity_group"]) for g in tagger(text))
+        assert theirs == ours, articles[i]["id"]
+        compared += len(ours)
+    gold = sum(len(articles[i]["entities"]) for i in whole)
+    assert compared >= 0.9 * gold  # the fitted model finds the entities: the comparison is not vacuous
+
+
+def test_export_readme_names_first_piece_aggregation_for_first_subword_training():
+    from models.export import aggregation_for, describe_export
+
+    assert aggregation_for({"max_length": 256, "stride": 64, "all_subwords": False}) == "first"
+    assert aggregation_for(None) == "first"
+    assert aggregation_for({"max_length": 256, "stride": 64, "all_subwords": True}) == "simple"
+    text = describe_export(Path("ckpt"), "ner", LAYERS["ner"], "BertForTokenClassification", had_crf=False,
+                           windows={"max_length": 256, "stride": 64, "all_subwords": False})
+    assert 'aggregation_strategy="first"' in text and "data.all_subwords=true" in text and "stride=64" in text

@@ -9,6 +9,7 @@ with a Metaspace pre-tokenizer for XLM-R, as in the real models).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Sequence
 
 #: short news-style sentences the tokenizers are trained on
 SENTENCES = (
@@ -37,8 +38,8 @@ KINDS = ("bert", "xlmr", "electra")
 HIDDEN, FFN, HEADS = 32, 64, 2
 
 
-def train_wordpiece(vocab_size: int):
-    """A BERT-style WordPiece ``tokenizers.Tokenizer`` trained on :data:`SENTENCES`."""
+def train_wordpiece(vocab_size: int, texts: Sequence[str] = ()):
+    """A BERT-style WordPiece ``tokenizers.Tokenizer`` trained on :data:`SENTENCES` and ``texts``."""
     from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
 
     specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
@@ -47,7 +48,8 @@ def train_wordpiece(vocab_size: int):
     tok.normalizer = normalizers.BertNormalizer(clean_text=True, strip_accents=False, lowercase=False)
     tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
     tok.decoder = decoders.WordPiece(prefix="##")
-    tok.train_from_iterator(SENTENCES, trainers.WordPieceTrainer(vocab_size=vocab_size, special_tokens=specials))
+    trainer = trainers.WordPieceTrainer(vocab_size=vocab_size, special_tokens=specials)
+    tok.train_from_iterator([*SENTENCES, *texts], trainer)
     cls_id, sep_id = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
     tok.post_processor = processors.TemplateProcessing(
         single="[CLS] $A [SEP]",
@@ -57,8 +59,8 @@ def train_wordpiece(vocab_size: int):
     return tok
 
 
-def train_unigram(vocab_size: int):
-    """An XLM-R-style Unigram ``tokenizers.Tokenizer`` trained on :data:`SENTENCES`."""
+def train_unigram(vocab_size: int, texts: Sequence[str] = ()):
+    """An XLM-R-style Unigram ``tokenizers.Tokenizer`` trained on :data:`SENTENCES` and ``texts``."""
     from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
 
     specials = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]  # XLM-R ids 0..4
@@ -67,7 +69,7 @@ def train_unigram(vocab_size: int):
     tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always")
     tok.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="always")
     trainer = trainers.UnigramTrainer(vocab_size=vocab_size, special_tokens=specials, unk_token="<unk>")
-    tok.train_from_iterator(SENTENCES, trainer)
+    tok.train_from_iterator([*SENTENCES, *texts], trainer)
     tok.post_processor = processors.TemplateProcessing(
         single="<s> $A </s>",
         pair="<s> $A </s> </s> $B </s>",
@@ -76,13 +78,18 @@ def train_unigram(vocab_size: int):
     return tok
 
 
-def make_tokenizer(kind: str):
-    """A transformers fast tokenizer for ``kind`` wrapping a freshly trained backend."""
+def make_tokenizer(kind: str, texts: Sequence[str] = (), vocab_size: int = 400, max_length: int = 128):
+    """A transformers fast tokenizer for ``kind`` wrapping a freshly trained backend.
+
+    ``texts`` are trained on besides :data:`SENTENCES`; with a larger
+    ``vocab_size`` they tokenize into whole words rather than letters;
+    ``max_length`` is the tokenizer's ``model_max_length`` in tokens.
+    """
     from transformers import PreTrainedTokenizerFast
 
     if kind == "xlmr":
         return PreTrainedTokenizerFast(
-            tokenizer_object=train_unigram(400),
+            tokenizer_object=train_unigram(vocab_size, texts),
             bos_token="<s>",
             eos_token="</s>",
             cls_token="<s>",
@@ -91,21 +98,21 @@ def make_tokenizer(kind: str):
             unk_token="<unk>",
             mask_token="<mask>",
             model_input_names=["input_ids", "attention_mask"],
-            model_max_length=128,
+            model_max_length=max_length,
         )
     return PreTrainedTokenizerFast(
-        tokenizer_object=train_wordpiece(400),
+        tokenizer_object=train_wordpiece(vocab_size, texts),
         cls_token="[CLS]",
         sep_token="[SEP]",
         pad_token="[PAD]",
         unk_token="[UNK]",
         mask_token="[MASK]",
-        model_max_length=128,
+        model_max_length=max_length,
     )
 
 
-def make_config(kind: str, vocab_size: int, pad_id: int, layers: int):
-    """Encoder config of ``kind`` at the tiny size."""
+def make_config(kind: str, vocab_size: int, pad_id: int, layers: int, positions: int = 128):
+    """Encoder config of ``kind`` at the tiny size, for inputs of up to ``positions`` tokens."""
     from transformers import BertConfig, ElectraConfig, XLMRobertaConfig
 
     common = dict(
@@ -117,29 +124,40 @@ def make_config(kind: str, vocab_size: int, pad_id: int, layers: int):
         pad_token_id=pad_id,
     )
     if kind == "bert":
-        return BertConfig(max_position_embeddings=128, **common)
+        return BertConfig(max_position_embeddings=positions, **common)
     if kind == "xlmr":
         # XLM-R positions start after the padding id, hence 2 extra rows
-        return XLMRobertaConfig(max_position_embeddings=130, type_vocab_size=1, bos_token_id=0, eos_token_id=2, **common)
+        return XLMRobertaConfig(max_position_embeddings=positions + 2, type_vocab_size=1, bos_token_id=0, eos_token_id=2, **common)
     if kind == "electra":
         # a narrower embedding than hidden exercises ELECTRA's projection
-        return ElectraConfig(max_position_embeddings=128, embedding_size=16, **common)
+        return ElectraConfig(max_position_embeddings=positions, embedding_size=16, **common)
     raise ValueError(f"unknown tiny base kind {kind!r}; choose one of {KINDS}")
 
 
-def make_tiny_base(path: str | Path, kind: str, *, layers: int = 4, seed: int = 0) -> str:
+def make_tiny_base(
+    path: str | Path,
+    kind: str,
+    *,
+    layers: int = 4,
+    seed: int = 0,
+    texts: Sequence[str] = (),
+    vocab_size: int = 400,
+    positions: int = 128,
+) -> str:
     """Write a tiny random ``kind`` encoder and its tokenizer into ``path``; returns ``str(path)``.
 
     ``kind``: ``"bert"`` | ``"xlmr"`` | ``"electra"``; ``layers``: transformer
-    blocks (2-4 keeps tests fast); ``seed`` fixes the random weights.
+    blocks (2-4 keeps tests fast); ``seed`` fixes the random weights;
+    ``texts`` and ``vocab_size`` go to the tokenizer (:func:`make_tokenizer`);
+    ``positions`` is the longest input in tokens.
     """
     import torch
     from transformers import AutoModel
 
     if kind not in KINDS:
         raise ValueError(f"unknown tiny base kind {kind!r}; choose one of {KINDS}")
-    tokenizer = make_tokenizer(kind)
-    config = make_config(kind, len(tokenizer), tokenizer.pad_token_id, layers)
+    tokenizer = make_tokenizer(kind, texts, vocab_size, positions)
+    config = make_config(kind, len(tokenizer), tokenizer.pad_token_id, layers, positions)
     torch.manual_seed(seed)
     model = AutoModel.from_config(config)
     path = Path(path)

@@ -34,5 +34,12 @@ def run(args: argparse.Namespace) -> int:
     except ExportError as err:
         print(f"qawl export: {err}", file=sys.stderr)
         return 1
-    print(f"wrote {out} (layer {args.layer})")
+    import json
+    from pathlib import Path
+
+    from models.export import aggregation_for
+
+    saved = json.loads((Path(args.checkpoint) / "config.json").read_text(encoding="utf-8"))
+    strategy = aggregation_for(saved.get("qawl_windows"))
+    print(f"wrote {out} (layer {args.layer}); run it with aggregation_strategy={strategy!r} (see {out}/README.md)")
     return 0
