@@ -60,3 +60,27 @@ def test_bad_key_in_file_names_it(tmp_path):
     with pytest.raises(ConfigError, match=r"train\.warmup") as err:
         load_config(bad)
     assert str(bad) in str(err.value)
+
+
+def test_corpus_sample_draws_a_seeded_subset_of_train_only():
+    from train.corpora import load_articles
+
+    root = Path(__file__).resolve().parents[1] / "data" / "sample"
+    cfg = load_config(Path(__file__).resolve().parents[1] / "configs" / "default.yaml")
+    corpus = cfg.data.corpora[0]
+    corpus.train, corpus.dev, corpus.test = [str(root / "train.jsonl")], [str(root / "dev.jsonl")], []
+    corpus.sample = 5
+
+    def ids(seed: int) -> dict[str, list[str]]:
+        return {s: [a["id"] for _, arts in parts for a in arts] for s, parts in load_articles(cfg.data, seed).items()}
+
+    first = ids(13)
+    assert len(first["train"]) == 5 and len(set(first["train"])) == 5
+    assert len(first["dev"]) == 8  # dev and test are never sampled
+    assert ids(13) == first
+    assert ids(14)["train"] != first["train"]
+    corpus.sample = 1000  # more than there are: all of them
+    assert len(ids(13)["train"]) == 32
+    corpus.sample = -1
+    with pytest.raises(ValueError, match="sample"):
+        load_articles(cfg.data, 13)

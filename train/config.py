@@ -32,7 +32,8 @@ class CorpusConfig:
     train: list[str] = field(default_factory=list)  # files or folders
     dev: list[str] = field(default_factory=list)
     test: list[str] = field(default_factory=list)
-    weight: float = 1.0  # loss weight of this corpus's windows (e.g. silver data < 1)
+    weight: float = 1.0  # times each train window is drawn per epoch, on average (e.g. silver data < 1)
+    sample: int | None = None  # train on this many train articles drawn at random (seeded), e.g. from a large silver file
     options: dict[str, Any] = field(default_factory=dict)  # reader options, e.g. tag_map
 
 

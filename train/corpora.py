@@ -56,6 +56,17 @@ def carve_dev(arts: list[dict], fraction: float, seed: int) -> tuple[list[dict],
     return [a for i, a in enumerate(arts) if i not in dev_idx], [a for i, a in enumerate(arts) if i in dev_idx]
 
 
+def sample_articles(arts: list[dict], n: int, seed: int) -> list[dict]:
+    """``n`` of ``arts`` drawn without replacement, the same for a given seed; all of them when fewer."""
+    if n < 0:
+        raise ValueError(f"corpus sample must be >= 0, got {n}")
+    if n >= len(arts):
+        return arts
+    order = sorted(range(len(arts)), key=lambda i: arts[i]["id"])
+    keep = set(random.Random(seed).sample(order, n))
+    return [a for i, a in enumerate(arts) if i in keep]
+
+
 @dataclass
 class SplitData:
     """One split: gold articles, word-level and window-level datasets."""
@@ -70,6 +81,8 @@ def load_articles(cfg: DataConfig, seed: int) -> dict[str, list[tuple[CorpusConf
     out: dict[str, list] = {s: [] for s in SPLITS}
     for corpus in cfg.corpora:
         parts = {s: read_corpus_files(corpus, getattr(corpus, s)) for s in SPLITS}
+        if corpus.sample is not None:
+            parts["train"] = sample_articles(parts["train"], corpus.sample, seed)
         if not parts["dev"] and cfg.dev_fraction > 0 and parts["train"]:
             parts["train"], parts["dev"] = carve_dev(parts["train"], cfg.dev_fraction, seed)
         for s in SPLITS:
