@@ -24,6 +24,7 @@ import argparse
 import json
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from benchmarks.common import (AQMAR_TAG_MAP, DATA, REPO, RESULTS, compact_scores, git_commit, machine,
@@ -40,6 +41,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--config", default="configs/anercorp.yaml", help="qawl config (its settings also drive the baseline)")
     p.add_argument("--systems", nargs="+", choices=SYSTEMS, default=list(SYSTEMS), help="which systems to run, in order")
     p.add_argument("--threads", type=int, default=2, help="torch threads of each system")
+    p.add_argument("--parallel", action="store_true",
+                   help="run the systems at the same time, each on its own threads (use --threads 1 on 2 cores)")
     p.add_argument("--max-steps", type=int, default=0, help="cap both systems' optimizer steps (0: the config's epochs)")
     p.add_argument("--work", type=Path, default=REPO / "runs" / "anercorp-bench", help="run folders and logs")
     p.add_argument("--aqmar", type=Path, default=DATA / "aqmar", help="AQMAR folder (out-of-domain test)")
@@ -165,8 +168,10 @@ def render_markdown(result: dict) -> str:
         "# ANERcorp: qawl against the standard recipe",
         "",
         f"Measured {result['finished']} at commit `{result['commit']}` on {result['machine']['cpu_count']} CPU cores "
-        f"(load average {result['machine']['load_average_1m_at_start']} at the start: the machine was shared; "
-        "both systems ran one after the other in the same invocation). Rerun with `python -m benchmarks.anercorp`.",
+        f"(load average {result['machine']['load_average_1m_at_start']} at the start), "
+        + ("both systems at the same time, each on its own core"
+           if result.get("parallel") else "both systems one after the other")
+        + f" in one invocation. Rerun with `{result.get('command', 'python -m benchmarks.anercorp')}`.",
         "",
         "F1 is exact-span micro F1 on ANERcorp test (925 sentences, 2,219 entities) from the project's "
         "`qawl_entities` metric over word tags, strict IOB2 reading; `F1 conlleval` reads an I- tag that "
@@ -212,12 +217,17 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(args.threads)
     env = thread_env(args.threads)
     result = {"benchmark": "ANERcorp test entities, qawl vs the standard recipe", "commit": git_commit(),
-              "machine": machine(), "max_steps": args.max_steps, "systems": {}}
+              "machine": machine(), "max_steps": args.max_steps, "systems": {},
+              "command": "python -m benchmarks.anercorp " + " ".join(sys.argv[1:] if argv is None else argv)}
+    result["parallel"] = args.parallel
     runners = {"qawl": ("qawl", run_qawl), "standard": ("standard_recipe", run_standard)}
-    for name in args.systems:
-        key, runner = runners[name]
-        result["systems"][key] = runner(args, cfg, env)
-        print(json.dumps({key: {k: result["systems"][key][k] for k in ("f1", "wall_s", "cpu_s")}}), flush=True)
+    # each system is its own child process; in parallel the two share the
+    # machine's memory bandwidth but not threads
+    with ThreadPoolExecutor(max_workers=len(args.systems) if args.parallel else 1) as pool:
+        futures = {runners[name][0]: pool.submit(runners[name][1], args, cfg, env) for name in args.systems}
+        for key, future in futures.items():
+            result["systems"][key] = future.result()
+            print(json.dumps({key: {k: result["systems"][key][k] for k in ("f1", "wall_s", "cpu_s")}}), flush=True)
     result["comparison"] = compare(result["systems"])
     result["finished"] = time.strftime("%Y-%m-%d %H:%M")
     write_json(args.out, result)

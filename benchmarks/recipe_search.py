@@ -46,6 +46,7 @@ START = (
 )
 B4 = ("train.batch_size=4",)
 B2H = ("train.batch_size=2", "train.head_lr=5e-3")
+B1C = ("train.batch_size=1", "train.head_lr=5e-3", "model.crf=[ner]")
 
 #: trials, in the order they were run; each is START plus its overrides
 TRIALS: dict[str, Trial] = {
@@ -60,6 +61,11 @@ TRIALS: dict[str, Trial] = {
     "b2h-b1": Trial("b2h with 1 window per batch", (*B2H, "train.batch_size=1")),
     "b2h-reinit1": Trial("b2h + re-initialise the top kept layer", (*B2H, "model.reinit_top=1")),
     "b2h-head1e-2": Trial("b2h with head lr 1e-2", (*B2H, "train.head_lr=1e-2")),
+    "b1c": Trial("1 window per batch, head lr 5e-3, CRF (the best changes so far together)", B1C),
+    "b1c-lr2e-4": Trial("b1c + encoder lr 2e-4 at the top", (*B1C, "train.lr=2e-4")),
+    "b1c-lr2e-4-keep6": Trial("b1c + encoder lr 2e-4 + keep 6 layers", (*B1C, "train.lr=2e-4", "model.keep_layers=6")),
+    "b1c-lr4e-4": Trial("b1c + encoder lr 4e-4 at the top", (*B1C, "train.lr=4e-4")),
+    "b1c-lr2e-4-head1e-2": Trial("b1c + encoder lr 2e-4 + head lr 1e-2", (*B1C, "train.lr=2e-4", "train.head_lr=1e-2")),
 }
 
 DEFAULT_WORK = REPO / "runs" / "recipe-search"

@@ -8,7 +8,9 @@ learning rate for every weight (no decay on biases and LayerNorm weights),
 linear warmup then linear decay, gradient clipping at 1.0 (the Trainer's
 default), dynamic padding per batch, argmax decoding. Epochs, learning rate,
 batch size, warmup, weight decay, maximum length and seed come from qawl's
-config (``--config``) so both systems train under the same settings.
+config (``--config``) so both systems train under the same settings; the batch
+is counted in sentences (qawl's ``batch_size`` windows times the sentences per
+window, ``group``), so both take the same text per optimizer step.
 
 Two departures from the example, both stated in the results:
 
@@ -182,7 +184,10 @@ def main(argv: list[str] | None = None) -> int:
     ]
     optimizer = torch.optim.AdamW(groups, lr=t.lr)
     generator = torch.Generator().manual_seed(t.seed)
-    loader = torch.utils.data.DataLoader(train_examples, batch_size=t.batch_size, shuffle=True, generator=generator,
+    # qawl's batch holds batch_size windows of `group` sentences each: the
+    # baseline takes the same number of sentences per optimizer step
+    batch_sentences = t.batch_size * int(corpus.options.get("group", 1))
+    loader = torch.utils.data.DataLoader(train_examples, batch_size=batch_sentences, shuffle=True, generator=generator,
                                          collate_fn=lambda b: collate(b, tokenizer.pad_token_id))
     steps = args.max_steps or math.ceil(t.epochs * len(loader))
     scheduler = get_linear_schedule_with_warmup(optimizer, round(steps * t.warmup_ratio), steps)
@@ -230,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
         "settings": {
             "base": args.base, "layers": model.config.num_hidden_layers, "vocab": model.config.vocab_size,
             "examples": "sentences", "epochs": t.epochs, "max_steps": args.max_steps, "lr": t.lr,
-            "batch_size": t.batch_size, "warmup_ratio": t.warmup_ratio, "weight_decay": t.weight_decay,
+            "batch_size": batch_sentences, "warmup_ratio": t.warmup_ratio, "weight_decay": t.weight_decay,
             "max_grad_norm": t.max_grad_norm, "max_length": max_length, "seed": t.seed,
             "word_embeddings": "frozen", "torch_threads": args.threads,
         },
