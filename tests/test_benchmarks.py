@@ -2,6 +2,7 @@
 measured subprocesses, the AQMAR tag map and the comparison's targets."""
 from __future__ import annotations
 
+import json
 import sys
 
 import pytest
@@ -164,3 +165,19 @@ def test_aqmar_reads_with_the_tag_map(shared_data):
     assert entities == begins + sum(n.kind == "repair" for n in notes)
     assert read_conll(folder, 1, AQMAR_TAG_MAP) == arts
     assert {e["label"] for a in arts for e in a["entities"]} == {"PER", "LOC", "ORG", "MISC"}
+
+
+def test_readme_headline_table_matches_the_result_files():
+    from benchmarks.headline import README, readme_block, render
+
+    assert readme_block(README.read_text(encoding="utf-8")) == render(), (
+        "README.md's headline table is stale: run `python -m benchmarks.headline --write`")
+
+
+def test_headline_table_has_a_row_per_system_of_each_result(tmp_path):
+    from benchmarks.headline import render
+
+    system = {"system": "x", "f1": 0.5, "wall_s": 10.0, "tokens_per_s": 100.0, "peak_rss_mb": 300.0}
+    (tmp_path / "anercorp.json").write_text(json.dumps({"systems": {"a": system, "b": {**system, "system": "y"}}}))
+    table = render(tmp_path)
+    assert table.count("\n") == 4 and "| ANERcorp test, entity micro F1 | y | 0.500 |" in table
