@@ -111,6 +111,9 @@ def render_markdown(result: dict) -> str:
     lines += ["", "| target (test split) | model | rules | met |", "|---|---|---|---|"]
     for key, (m, r) in cmp_.items():
         lines.append(f"| {key} higher than the rules | {m:.3f} | {r:.3f} | {'yes' if m > r else 'no'} |")
+    dev_m, dev_r = result["systems"]["model"]["splits"]["dev"], result["systems"]["rules"]["splits"]["dev"]
+    lines += ["", "The same two figures on dev (model - rules): "
+              + ", ".join(f"{key} {dev_m[key] - dev_r[key]:+.3f}" for key in cmp_) + "."]
     model = result["systems"]["model"]
     lines += ["", f"Training: `{model['command']}`: {model['wall_s']} s wall, {model['cpu_s']} CPU s, "
               f"{model['train_steps']} steps, median {model['tokens_per_s']} tokens/s, peak RSS {model['peak_rss_mb']} MB. "
