@@ -110,8 +110,10 @@ def tokenize_words(tokenizer, words: Sequence[str], spec: WindowSpec) -> tuple[l
     """Sub-word ids and their word indices for one article's words.
 
     Returns ``(input_ids, word_ids)``, both ``n_tokens`` long, no special tokens.
-    A word that yields no token at all (a character the vocabulary drops)
-    is an error, because it could never be labelled.
+    A word that yields no token at all (a control character the tokenizer's
+    normaliser drops, such as ESC in scraped text) is given the tokenizer's
+    unknown token, so it is still labelled and decided; without an unknown
+    token that is an error.
     """
     norm = spec.normalisation
     seen = normalise_words(
@@ -127,13 +129,25 @@ def tokenize_words(tokenizer, words: Sequence[str], spec: WindowSpec) -> tuple[l
     # verbose=False: whole articles exceed model_max_length here; windows cut them later
     enc = tokenizer(seen, is_split_into_words=True, add_special_tokens=False, verbose=False)
     ids = list(enc["input_ids"])
-    wids = enc.word_ids()
+    wids = [int(w) for w in enc.word_ids()]
     covered = set(wids)
     missing = [w for w in range(len(seen)) if w not in covered]
-    if missing:
+    if not missing:
+        return ids, wids
+    unk = getattr(tokenizer, "unk_token_id", None)
+    if unk is None:
         w = missing[0]
-        raise ValueError(f"word {w} {words[w]!r} produced no sub-word token ({len(missing)} such words)")
-    return ids, [int(w) for w in wids]
+        raise ValueError(f"word {w} {words[w]!r} produced no sub-word token and the tokenizer has no unknown "
+                         f"token ({len(missing)} such words)")
+    per_word: list[list[int]] = [[] for _ in seen]
+    for tid, w in zip(ids, wids):
+        per_word[w].append(tid)
+    out_ids, out_wids = [], []
+    for w, pieces in enumerate(per_word):
+        pieces = pieces or [unk]
+        out_ids += pieces
+        out_wids += [w] * len(pieces)
+    return out_ids, out_wids
 
 
 def window_rows(row: dict, tokenizer, spec: WindowSpec, frame: tuple[list[int], list[int]], weight: float = 1.0) -> list[dict]:

@@ -163,3 +163,16 @@ def test_off_boundary_span_is_refused():
     text = "قال الوزير"
     with pytest.raises(ValueError, match="word boundaries"):
         spans_to_tags(split_words(text), [(1, 3, "PER")])
+
+
+def test_a_word_the_tokenizer_drops_gets_the_unknown_token():
+    from data.build import WindowSpec, tokenize_words
+    from tiny import make_tokenizer
+
+    tokenizer = make_tokenizer("bert")  # its normaliser deletes control characters such as ESC
+    words = ["قال", "\x1b", "إن"]
+    assert tokenizer(words, is_split_into_words=True, add_special_tokens=False).word_ids() == [0, 2]
+    ids, wids = tokenize_words(tokenizer, words, WindowSpec(max_length=32, stride=8))
+    assert wids == [0, 1, 2] and ids[1] == tokenizer.unk_token_id
+    ids_plain, wids_plain = tokenize_words(tokenizer, ["قال", "إن"], WindowSpec(max_length=32, stride=8))
+    assert [i for i, w in zip(ids, wids) if w != 1] == ids_plain
