@@ -128,7 +128,9 @@ def describe_export(
             "",
             "This layer was trained on the first sub-word of each word only (`data.all_subwords=false`), so the",
             "scores of later sub-words are untrained: with `aggregation_strategy=\"simple\"` words would break",
-            "apart. Retrain with `data.all_subwords=true` to use \"simple\".",
+            "apart. Retrain with `data.all_subwords=true` to use \"simple\". \"first\" reads words as the",
+            "tokenizer's whitespace-delimited words, so a span can end with attached punctuation (`بتونس،`)",
+            "where qawl's words split it off: trim punctuation at span edges.",
         ]
     if windows:
         lines += [
