@@ -51,6 +51,16 @@ def score(metric, gold: list[dict], pred: list[dict]) -> dict:
     return {k: res[k] for k in ("attribution_accuracy", "source_exact_f1", "cue_exact_f1", "content_exact_f1")}
 
 
+def systems_of(rows: list[dict]) -> dict:
+    """Per rule set: main score = attribution accuracy on the ANT test split; wall time of scoring every set."""
+    from benchmarks.common import system_figures
+
+    return {r["rules"]: system_figures("ANT test attribution accuracy (gold spans)", r["ant-test"]["attribution_accuracy"],
+                                       round(sum(v["wall_s"] for v in r.values() if isinstance(v, dict) and "wall_s" in v), 3),
+                                       None, None)
+            for r in rows}
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--corpus", default=str(ROOT.parent / "shared/data/ant/ant-multisource-v2.1.jsonl.gz"))
@@ -69,7 +79,8 @@ def main() -> None:
         rows.append(row)
     commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
     command = "python benchmarks/attribution_rules.py"
-    Path(args.out).write_text(json.dumps({"command": command, "commit": commit, "rows": rows}, ensure_ascii=False, indent=2))
+    Path(args.out).write_text(json.dumps({"command": command, "commit": commit, "rows": rows,
+                                          "systems": systems_of(rows)}, ensure_ascii=False, indent=2))
     lines = [f"# Attribution rules on gold spans\n\n`{command}` at `{commit[:10]}`. Attribution accuracy "
              "(SOURCE exact F1 / CUE exact F1 in brackets: how well parts are grouped).\n",
              "| rules | " + " | ".join(sets) + " |", "|---|" + "---|" * len(sets)]

@@ -153,6 +153,12 @@ def word_rows(articles: list[dict]) -> list[tuple[list[str], list[str]]]:
     return rows
 
 
+def system_figures(score: str, f1, wall_s, tokens_per_s, peak_rss_mb, **extra) -> dict:
+    """The figures every result file holds per system: ``f1`` is the benchmark's
+    main score (named by ``score``); a figure the benchmark does not measure is None."""
+    return {"score": score, "f1": f1, "wall_s": wall_s, "tokens_per_s": tokens_per_s, "peak_rss_mb": peak_rss_mb, **extra}
+
+
 def write_json(path: Path, obj) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(obj, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -24,7 +24,9 @@ def _num(value, digits: int = 3) -> str:
     if value is None:
         return "-"
     if isinstance(value, float):
-        return f"{value:.{digits}f}" if abs(value) < 100 else f"{value:,.0f}"
+        if abs(value) >= 100:
+            return f"{value:,.0f}"
+        return f"{value:.{max(digits, 1)}f}" if abs(value) < 10 else f"{value:.{digits}f}"
     return f"{value:,}"
 
 
@@ -44,12 +46,22 @@ def anercorp_rows(r: dict) -> list[list[str]]:
 
 def ant_quotes_rows(r: dict) -> list[list[str]]:
     rows = []
-    for s in r["systems"].values():
+    for key, s in r["systems"].items():
         test = s["splits"]["test"]
+        # the model's time is training; the rules' is annotating the dev and test articles
+        speed = _num(s["tokens_per_s"], 0) + (" words/s" if key == "rules" else "")
         rows.append(["ANT gold test, quote CONTENT overlap F1 / attribution", s["system"],
                      f"{test['content_overlap_f1']:.3f} / {test['attribution_accuracy']:.3f}", "-",
-                     _num(s["wall_s"], 0), _num(s["tokens_per_s"], 0), _num(s["peak_rss_mb"], 0)])
+                     _num(s["wall_s"], 0), speed, _num(s["peak_rss_mb"], 0)])
     return rows
+
+
+def polnear_rows(r: dict) -> list[list[str]]:
+    s = r["systems"]["qawl"]
+    t = s["test"]
+    return [["PolNeAR test (English), quote CONTENT overlap / exact F1", f"qawl ({s['train_steps']} steps)",
+             f"{t['content_overlap_f1']:.3f} / {t['content_exact_f1']:.3f}", "-", _num(s["wall_s"], 0),
+             _num(s["tokens_per_s"], 0), _num(s["peak_rss_mb"], 0)]]
 
 
 def throughput_rows(r: dict) -> list[list[str]]:
@@ -65,7 +77,7 @@ def render(results: Path = RESULTS) -> str:
     """The Markdown table, from whichever result files exist."""
     lines = ["| benchmark | system | score | AQMAR F1 (out of domain) | wall s | tokens/s | peak RSS MB |",
              "|---|---|---|---|---|---|---|"]
-    for name, rows in (("anercorp", anercorp_rows), ("ant_quotes", ant_quotes_rows),
+    for name, rows in (("anercorp", anercorp_rows), ("ant_quotes", ant_quotes_rows), ("polnear", polnear_rows),
                        ("predict_throughput", throughput_rows)):
         r = _load(name, results)
         if r is not None:

@@ -208,6 +208,18 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def add_systems(log: dict) -> None:
+    """Per trial figures (main score = dev F1), the command that reruns them and the newest commit."""
+    from benchmarks.common import system_figures
+
+    log["command"] = "python -m benchmarks.recipe_search --trials NAME ... (each trial's overrides: entries)"
+    log["commit"] = log["entries"][-1]["commit"]
+    log["systems"] = {e["name"]: system_figures("dev F1", e.get("dev_f1"), e.get("wall_s"), e.get("tokens_per_s"),
+                                                e.get("peak_rss_mb"), command=f"python -m benchmarks.recipe_search --trials {e['name']}",
+                                                commit=e.get("commit"))
+                      for e in log["entries"]}
+
+
 def record(entry: dict, out: Path, note: str, lock_file: Path) -> None:
     """Put ``entry`` into the search log (replacing a trial of the same name) and
     rewrite the Markdown; ``lock_file`` lets several searches share the log."""
@@ -218,6 +230,7 @@ def record(entry: dict, out: Path, note: str, lock_file: Path) -> None:
         log = json.loads(out.read_text()) if out.exists() else {"entries": []}
         log["split"] = note
         log["entries"] = [e for e in log["entries"] if e["name"] != entry["name"]] + [entry]
+        add_systems(log)
         write_json(out, log)
         out.with_suffix(".md").write_text(render_markdown(log["entries"], note), encoding="utf-8")
 

@@ -126,7 +126,7 @@ def markdown(result: dict) -> str:
         "SOURCE ex F1 | CUE ov F1 | CUE ex F1 | attribution |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for sys_obj in result["systems"]:
+    for sys_obj in result["systems"].values():
         for split, r in sys_obj["splits"].items():
             lines.append(
                 f"| {sys_obj['name']} | {split} | {r['articles']} | {r['gold_quotes']} / {r['predicted_quotes']} | "
@@ -134,7 +134,7 @@ def markdown(result: dict) -> str:
                 f"{r['source']['overlap']['f1']:.3f} | {r['source']['exact']['f1']:.3f} | "
                 f"{r['cue']['overlap']['f1']:.3f} | {r['cue']['exact']['f1']:.3f} | {r['attribution_accuracy']:.3f} |")
     lines += ["", "Speed (one core, pure Python):", ""]
-    for sys_obj in result["systems"]:
+    for sys_obj in result["systems"].values():
         lines.append(f"- {sys_obj['name']}: {sys_obj['tokens_per_s']:,} words/s on the scored articles "
                      f"({sys_obj['wall_s']} s).")
     t = result.get("throughput")
@@ -160,15 +160,16 @@ def main(argv: list[str] | None = None) -> int:
     from train.metrics import load_metric
 
     metric = load_metric("qawl_quotes")
-    systems = []
+    systems = {}
     for name in SYSTEMS:
         per_split = {split: score(metric, preds, gold[split]) for split, (preds, _, _) in runs[name].items()}
         seconds = sum(s for _, s, _ in runs[name].values())
         words = sum(w for _, _, w in runs[name].values())
         headline = "test" if "test" in per_split else next(iter(per_split))
-        systems.append({"name": name, "f1": per_split[headline]["content"]["overlap"]["f1"], "f1_split": headline,
-                        "wall_s": round(seconds, 3), "tokens_per_s": round(words / seconds) if seconds else None,
-                        "peak_rss_mb": rss, "splits": per_split})
+        systems[name] = {"name": name, "score": f"{headline} CONTENT overlap F1",
+                         "f1": per_split[headline]["content"]["overlap"]["f1"], "f1_split": headline,
+                         "wall_s": round(seconds, 3), "tokens_per_s": round(words / seconds) if seconds else None,
+                         "peak_rss_mb": rss, "splits": per_split}
     result = {
         "benchmark": "silver_rules",
         "command": "python -m benchmarks.silver_rules " + " ".join(argv if argv is not None else sys.argv[1:]),

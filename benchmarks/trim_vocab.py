@@ -19,6 +19,7 @@ import sys
 import time
 from pathlib import Path
 
+from benchmarks.common import git_commit, system_figures
 from models.base import ANT_NEWS_PIECES
 
 REPO = Path(__file__).resolve().parents[1]
@@ -143,6 +144,21 @@ def _shown(path: Path, root: Path) -> str:
     return str(full.relative_to(root.resolve())) if full.is_relative_to(root.resolve()) else str(path)
 
 
+def systems_of(result: dict) -> dict:
+    """Per-vocabulary figures: main score = share of unseen-text words segmented
+    as the full vocabulary does; wall time and tokens/s of the timed training steps."""
+    setup, unseen = result["setup"], result["unseen_text"]
+    out = {}
+    for name in ("full", "trimmed"):
+        walls = result[name]["step_wall_seconds"]
+        same = 1.0 if name == "full" else round(1 - unseen["share_words_changed"], 4)
+        out[name] = system_figures(
+            "share of unseen words segmented as by the full vocabulary", same, round(sum(walls), 2),
+            round(setup["batch"] * setup["length"] * len(walls) / sum(walls), 1), None,
+            parameters=result[name]["parameters"])
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     import torch
@@ -187,6 +203,8 @@ def main(argv: list[str] | None = None) -> int:
         "step_wall_seconds": round(t["step_wall_seconds_median"] / f["step_wall_seconds_median"], 4),
         "step_cpu_seconds": round(t["step_cpu_seconds_median"] / f["step_cpu_seconds_median"], 4),
     }
+    result["commit"] = git_commit()
+    result["systems"] = systems_of(result)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(json.dumps({k: result[k] for k in ("ratios", "unseen_text")}, indent=2))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -181,3 +182,16 @@ def test_headline_table_has_a_row_per_system_of_each_result(tmp_path):
     (tmp_path / "anercorp.json").write_text(json.dumps({"systems": {"a": system, "b": {**system, "system": "y"}}}))
     table = render(tmp_path)
     assert table.count("\n") == 4 and "| ANERcorp test, entity micro F1 | y | 0.500 |" in table
+
+
+@pytest.mark.parametrize("path", sorted((Path(__file__).resolve().parents[1] / "benchmarks" / "results").glob("*.json")),
+                         ids=lambda p: p.stem)
+def test_every_result_file_holds_the_figures_of_each_system(path):
+    result = json.loads(path.read_text(encoding="utf-8"))
+    assert result.get("command") and result.get("commit"), f"{path.name}: no command or commit"
+    systems = result.get("systems")
+    assert isinstance(systems, dict) and systems, f"{path.name}: no systems"
+    for name, figures in systems.items():
+        missing = {"f1", "wall_s", "tokens_per_s", "peak_rss_mb"} - set(figures)
+        assert not missing, f"{path.name}: system {name} lacks {sorted(missing)}"
+        assert isinstance(figures["f1"], (int, float)), f"{path.name}: system {name} has no main score"
