@@ -43,6 +43,7 @@ checkpoint can carry a copy of it (see ``models/carry.py``).
 """
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -71,6 +72,14 @@ class WindowSpec:
     stride: int = 64  # tokens of context shared by consecutive windows
     all_subwords: bool = False  # label every sub-word (B-X -> I-X on later pieces)
     normalisation: Normalisation = field(default_factory=Normalisation)
+    # "words": each scheme word tokenized on its own; "text": the article text
+    # tokenized whole, as a token-classification pipeline does, pieces mapped
+    # to words by their offsets (per word where a piece straddles two words)
+    tokenize: str = "words"
+
+    def __post_init__(self):
+        if self.tokenize not in ("words", "text"):
+            raise ValueError(f"tokenize must be 'words' or 'text', got {self.tokenize!r}")
 
 
 def article_to_row(art: dict, corpus: str = "") -> dict:
@@ -150,11 +159,68 @@ def tokenize_words(tokenizer, words: Sequence[str], spec: WindowSpec) -> tuple[l
     return out_ids, out_wids
 
 
+def normalised_text(row: dict, spec: WindowSpec) -> tuple[str, list[tuple[int, int]]]:
+    """The row's text with each word normalised as :func:`tokenize_words` sees it,
+    and the words' ``(start, end)`` offsets in that text."""
+    norm = spec.normalisation
+    seen = normalise_words(list(row["words"]), diacritics=norm.diacritics, tatweel=norm.tatweel, alef=norm.alef,
+                           ya=norm.ya, ta_marbuta=norm.ta_marbuta)
+    text, parts, offsets, at = row["text"], [], [], 0
+    length = 0
+    for (s, e), word in zip(row["word_offsets"], seen):
+        parts.append(text[at:s])
+        length += s - at
+        offsets.append((length, length + len(word)))
+        parts.append(word)
+        length += len(word)
+        at = e
+    parts.append(text[at:])
+    return "".join(parts), offsets
+
+
+def tokenize_text(tokenizer, row: dict, spec: WindowSpec) -> tuple[list[int], list[int]] | None:
+    """Sub-word ids and word indices from tokenizing the whole (normalised) text.
+
+    Each piece goes to the word holding its first non-space character (a
+    piece of spaces only, such as a lone ``▁``, to the next word). Returns
+    None when that does not give every word at least one piece of its own
+    (a piece spanning two words, a word the tokenizer deletes) or the
+    tokenizer gives no offsets; the caller then tokenizes word by word.
+    """
+    text, offsets = normalised_text(row, spec)
+    if not offsets:
+        return [], []
+    try:
+        enc = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, verbose=False)
+    except (NotImplementedError, ValueError, TypeError):
+        return None  # a slow tokenizer: no offsets
+    starts = [s for s, _ in offsets]
+    ids, wids = [], []
+    for tid, (s, e) in zip(enc["input_ids"], enc["offset_mapping"]):
+        first = s
+        while first < e and text[first].isspace():
+            first += 1
+        if first == e:  # spaces only (a lone "▁"): the next word's
+            w = bisect_left(starts, s)
+            if w == len(offsets):
+                return None
+        else:
+            w = bisect_right(starts, first) - 1
+            if w < 0 or e > offsets[w][1]:
+                return None  # outside every word, or straddling a word boundary
+        ids.append(tid)
+        wids.append(w)
+    if len(set(wids)) != len(offsets) or any(b < a for a, b in zip(wids, wids[1:])):
+        return None
+    return ids, wids
+
+
 def window_rows(row: dict, tokenizer, spec: WindowSpec, frame: tuple[list[int], list[int]], weight: float = 1.0) -> list[dict]:
     """Window-level rows (see module docstring) for one word-level row."""
     pre, post = frame
     try:
-        ids, wids = tokenize_words(tokenizer, row["words"], spec)
+        whole = tokenize_text(tokenizer, row, spec) if spec.tokenize == "text" else None
+        ids, wids = whole if whole is not None else tokenize_words(tokenizer, row["words"], spec)
     except ValueError as err:
         raise ValueError(f"article {row['id']!r}: {err}") from None
     n_words = len(row["words"])

@@ -132,6 +132,13 @@ def describe_export(
             "tokenizer's whitespace-delimited words, so a span can end with attached punctuation (`بتونس،`)",
             "where qawl's words split it off: trim punctuation at span edges.",
         ]
+    if windows and windows.get("tokenize", "words") != "text":
+        lines += [
+            "",
+            "The checkpoint was trained on words tokenized one by one (`data.tokenize=words`); the pipeline",
+            "tokenizes the whole text, so with a sentencepiece tokenizer punctuation glued to a word (`بتونس،`)",
+            "becomes other pieces than in training. Train with `data.tokenize=text` for identical inputs.",
+        ]
     if windows:
         lines += [
             "",

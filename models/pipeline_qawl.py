@@ -45,6 +45,7 @@ def window_spec_of(config) -> WindowSpec:
         stride=int(saved["stride"]),
         all_subwords=bool(saved.get("all_subwords", False)),
         normalisation=Normalisation(**saved.get("normalisation", {})),
+        tokenize=str(saved.get("tokenize", "words")),
     )
 
 

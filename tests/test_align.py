@@ -8,7 +8,7 @@ from tokenizers import Tokenizer, models, pre_tokenizers
 from transformers import PreTrainedTokenizerFast
 
 from data.align import IGNORE, is_valid_bio, plan_windows, repair_bio, spans_to_tags, tags_to_spans
-from data.build import WindowSpec, article_to_row, special_token_frame, window_rows
+from data.build import Normalisation, WindowSpec, article_to_row, special_token_frame, window_rows
 from data.decode import scatter_window_tags
 from data.schema import layer_tags
 from data.words import split_words
@@ -101,14 +101,15 @@ def test_spans_tags_spans_identity(sample):
     st.integers(min_value=6, max_value=40),
     st.integers(min_value=0, max_value=40),
     st.booleans(),
+    st.sampled_from(["words", "text"]),
 )
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-def test_round_trip_through_windows(sample, max_length, stride, all_subwords):
+def test_round_trip_through_windows(sample, max_length, stride, all_subwords, tokenize):
     """spans -> word tags -> windowed sub-word labels -> word tags -> spans is the identity."""
     text, offs, spans = sample
     art = {"id": "a", "text": text, "entities": [{"start": s, "end": e, "label": l} for s, e, l in spans], "quotes": None}
     row = article_to_row(art)
-    spec = WindowSpec(max_length=max_length, stride=stride, all_subwords=all_subwords)
+    spec = WindowSpec(max_length=max_length, stride=stride, all_subwords=all_subwords, tokenize=tokenize)
     try:
         windows = window_rows(row, TOKENIZER, spec, FRAME)
     except ValueError as err:
@@ -176,3 +177,34 @@ def test_a_word_the_tokenizer_drops_gets_the_unknown_token():
     assert wids == [0, 1, 2] and ids[1] == tokenizer.unk_token_id
     ids_plain, wids_plain = tokenize_words(tokenizer, ["قال", "إن"], WindowSpec(max_length=32, stride=8))
     assert [i for i, w in zip(ids, wids) if w != 1] == ids_plain
+
+
+@pytest.mark.parametrize("kind", ["xlmr", "bert"])
+def test_text_tokenization_gives_the_pieces_of_the_raw_text(kind):
+    from data.build import normalised_text, tokenize_text, tokenize_words
+    from tiny import make_tokenizer
+
+    tokenizer = make_tokenizer(kind)
+    text = "وقال الوزير: «الوضع مستقر»، ثم غادر (الرباط)."
+    row = article_to_row({"id": "a", "text": text})
+    spec = WindowSpec(tokenize="text")
+    ids, wids = tokenize_text(tokenizer, row, spec)
+    assert ids == tokenizer(text, add_special_tokens=False)["input_ids"]  # what a pipeline on the text sees
+    assert sorted(set(wids)) == list(range(len(row["words"]))) and wids == sorted(wids)
+    if kind == "xlmr":  # word by word, the punctuation glued to a word becomes a piece of its own ("▁:")
+        assert ids != tokenize_words(tokenizer, row["words"], spec)[0]
+    # normalisation folds inside words and keeps every word's place
+    folded, offsets = normalised_text(article_to_row({"id": "b", "text": "قــال الوزير"}),
+                                      WindowSpec(normalisation=Normalisation(tatweel=True)))
+    assert folded == "قال الوزير" and [folded[s:e] for s, e in offsets] == ["قال", "الوزير"]
+
+
+def test_text_tokenization_falls_back_where_a_piece_straddles_two_words():
+    from data.build import tokenize_text
+
+    vocab = {"[UNK]": 0, "ab": 1, "c": 2, "a": 3, "b": 4}
+    tok = Tokenizer(models.WordPiece(vocab, unk_token="[UNK]"))
+    tok.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    tokenizer = PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="[UNK]")
+    row = article_to_row({"id": "a", "text": "a-b c"})  # words a, -, b, c; no piece for "-"
+    assert tokenize_text(tokenizer, row, WindowSpec(tokenize="text")) is None

@@ -116,7 +116,8 @@ def test_export_refuses_what_is_not_a_tagger_checkpoint(checkpoints, tmp_path):
 
 @pytest.fixture(scope="module")
 def fitted_checkpoint(tmp_path_factory) -> Path:
-    """A tiny BERT trained by ``train.py`` with every sub-word labelled until it
+    """A tiny BERT trained by ``train.py`` with every sub-word labelled and the
+    text tokenized whole (as the pipeline does) until it
     fits the sample test articles' entities (this test compares two ways of
     decoding one model, not accuracy, so it fits the articles it decodes).
 
@@ -132,7 +133,7 @@ def fitted_checkpoint(tmp_path_factory) -> Path:
     overrides = [
         f"model.base={base}", "model.keep_pieces=null", "model.keep_layers=null",
         f"data.corpora.0.train=[{SAMPLE_TEST}]", "data.corpora.0.dev=[]", f"data.corpora.0.test=[{SAMPLE_TEST}]",
-        "data.max_length=512", "data.stride=64", "data.all_subwords=true",
+        "data.max_length=512", "data.stride=64", "data.all_subwords=true", "data.tokenize=text",
         "train.batch_size=4", "train.max_steps=300", "train.lr=3e-3", "train.head_lr=3e-3", "train.embedding_lr=3e-3",
         "train.warmup_ratio=0.05", "train.log_every=50", "train.trackers=[]", "eval.splits=[test]",
         f"train.output_dir={out}",
@@ -153,7 +154,7 @@ def test_simple_pipeline_on_the_export_gives_the_checkpoints_entity_spans(fitted
 
     assert main(["export", "--layer", "ner", str(fitted_checkpoint), str(tmp_path / "out")]) == 0
     readme = (tmp_path / "out" / "README.md").read_text()
-    assert 'aggregation_strategy="simple"' in readme and "Long texts" in readme
+    assert 'aggregation_strategy="simple"' in readme and "Long texts" in readme and "data.tokenize=words" not in readme
     tagger = pipeline("token-classification", model=str(tmp_path / "out"), aggregation_strategy="simple")
     limit = AutoTokenizer.from_pretrained(tmp_path / "out").model_max_length
     # longer articles go through the pipeline's own chunk merging (see the export README)
@@ -180,3 +181,4 @@ def test_export_readme_names_first_piece_aggregation_for_first_subword_training(
     text = describe_export(Path("ckpt"), "ner", LAYERS["ner"], "BertForTokenClassification", had_crf=False,
                            windows={"max_length": 256, "stride": 64, "all_subwords": False})
     assert 'aggregation_strategy="first"' in text and "data.all_subwords=true" in text and "stride=64" in text
+    assert "data.tokenize=text" in text

@@ -43,8 +43,13 @@ class DataConfig:
     max_length: int = 256  # sub-word tokens per window, special tokens included
     stride: int = 64  # tokens of context shared by consecutive windows
     all_subwords: bool = False  # label every sub-word instead of the first
+    tokenize: str = "words"  # "words": word by word; "text": whole text, as a token-classification pipeline does
     dev_fraction: float = 0.0  # carve a dev split from train (by article) where a corpus has none
     normalise: Normalisation = field(default_factory=lambda: Normalisation(tatweel=True))  # folded before tokenising; offsets never change
+
+    def __post_init__(self):
+        if self.tokenize not in ("words", "text"):
+            raise ConfigError(f"data.tokenize: expected 'words' or 'text', got {self.tokenize!r}")
 
 
 @dataclass

@@ -20,7 +20,8 @@ logger = logging.getLogger(__name__)
 def window_spec(cfg: DataConfig) -> WindowSpec:
     """The data layer's window settings from the data config."""
     return WindowSpec(
-        max_length=cfg.max_length, stride=cfg.stride, all_subwords=cfg.all_subwords, normalisation=cfg.normalise
+        max_length=cfg.max_length, stride=cfg.stride, all_subwords=cfg.all_subwords, normalisation=cfg.normalise,
+        tokenize=cfg.tokenize,
     )
 
 
