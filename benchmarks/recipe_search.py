@@ -66,6 +66,9 @@ TRIALS: dict[str, Trial] = {
     "b1c-lr2e-4-keep6": Trial("b1c + encoder lr 2e-4 + keep 6 layers", (*B1C, "train.lr=2e-4", "model.keep_layers=6")),
     "b1c-lr4e-4": Trial("b1c + encoder lr 4e-4 at the top", (*B1C, "train.lr=4e-4")),
     "b1c-lr2e-4-head1e-2": Trial("b1c + encoder lr 2e-4 + head lr 1e-2", (*B1C, "train.lr=2e-4", "train.head_lr=1e-2")),
+    "b1c-lr2e-4-text": Trial("b1c + encoder lr 2e-4 + the text tokenized whole", (*B1C, "train.lr=2e-4", "data.tokenize=text")),
+    "b1c-lr2e-4-text-all": Trial("b1c-lr2e-4-text + every sub-word labelled",
+                                 (*B1C, "train.lr=2e-4", "data.tokenize=text", "data.all_subwords=true")),
 }
 
 DEFAULT_WORK = REPO / "runs" / "recipe-search"
