@@ -29,7 +29,7 @@ from pathlib import Path
 
 from benchmarks.common import (AQMAR_TAG_MAP, DATA, REPO, RESULTS, compact_scores, git_commit, machine,
                                median_throughput, python, read_conll, run_measured, score_word_tags, thread_env,
-                               word_rows, write_json)
+                               word_rows, write_results)
 
 #: published ANERcorp test F1 (CAMeL Lab split, base-size models), Inoue et al. 2021 (the CAMeLBERT paper)
 PUBLISHED = {"CAMeLBERT-MSA": 82.4, "AraBERTv0.1": 83.1, "mBERT": 78.4}
@@ -230,8 +230,7 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps({key: {k: result["systems"][key][k] for k in ("f1", "wall_s", "cpu_s")}}), flush=True)
     result["comparison"] = compare(result["systems"])
     result["finished"] = time.strftime("%Y-%m-%d %H:%M")
-    write_json(args.out, result)
-    args.out.with_suffix(".md").write_text(render_markdown(result), encoding="utf-8")
+    write_results(args.out, result, render_markdown(result))
     return 0
 
 

@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 from benchmarks.common import (DATA, REPO, RESULTS, git_commit, machine, median_throughput, python, run_measured,
-                               thread_env, write_json)
+                               thread_env, write_json, write_results)
 
 SPLITS = ("dev", "test")
 
@@ -158,9 +158,9 @@ def main(argv: list[str] | None = None) -> int:
     result["comparison"] = {k: (model_scores["test"][k], rule_scores["test"][k])
                             for k in ("content_overlap_f1", "attribution_accuracy")}
     result["finished"] = time.strftime("%Y-%m-%d %H:%M")
-    write_json(args.out, result)
-    args.out.with_suffix(".md").write_text(render_markdown(result), encoding="utf-8")
-    print(render_markdown(result))
+    markdown = render_markdown(result)
+    write_results(args.out, result, markdown)
+    print(markdown)
     return 0
 
 

@@ -164,6 +164,12 @@ def write_json(path: Path, obj) -> None:
     path.write_text(json.dumps(obj, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
+def write_results(path: Path, result: dict, markdown: str) -> None:
+    """``result`` as JSON at ``path`` and ``markdown`` beside it (same stem, ``.md``)."""
+    write_json(path, result)
+    path.with_suffix(".md").write_text(markdown, encoding="utf-8")
+
+
 def python() -> str:
     """The interpreter running the benchmark (the project's venv)."""
     return sys.executable

@@ -20,7 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks.common import DATA, REPO, RESULTS, git_commit, machine, median_throughput, python, run_measured, thread_env, write_json
+from benchmarks.common import DATA, REPO, RESULTS, git_commit, machine, median_throughput, python, run_measured, thread_env, write_results
 
 #: BBC Citron on PARC 3.0, end to end (F1, percent)
 CITRON = {"content_exact_f1": 59.3, "content_overlap_f1": 83.3, "source_exact_f1": 82.0}
@@ -103,9 +103,9 @@ def main(argv: list[str] | None = None) -> int:
     }}
     result["context_citron_parc3"] = CITRON
     result["finished"] = time.strftime("%Y-%m-%d %H:%M")
-    write_json(args.out, result)
-    args.out.with_suffix(".md").write_text(render_markdown(result), encoding="utf-8")
-    print(render_markdown(result))
+    markdown = render_markdown(result)
+    write_results(args.out, result, markdown)
+    print(markdown)
     return 0
 
 

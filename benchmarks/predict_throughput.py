@@ -207,21 +207,17 @@ def apply_variant(model, cfg, variant: str):
     raise ValueError(f"unknown qawl variant {variant!r} (int8 or stride=N)")
 
 
-def measure_qawl(job: dict) -> dict:
-    """Timed ``predict_articles`` over the sample; entity spans and quotes per article."""
-    from train.inference import load_checkpoint, predict_articles
-
-    articles = read_jsonl(Path(job["sample"]))
-    model, tokenizer, cfg, labels = load_checkpoint(job["checkpoint"])
-    model, cfg = apply_variant(model, cfg, job["variant"])
+def timed(job: dict, run, items: list):
+    """Load time since the job started, an untimed warm-up on the first
+    ``job["warmup"]`` items, then ``run(items)`` timed: ``(figures, its output)``."""
     load_s = time.perf_counter() - job["started"]
     rss_loaded = peak_rss_mb()
-    predict_articles(model, tokenizer, cfg, labels, articles[: job["warmup"]], batch_size=job["batch_size"])
+    run(items[: job["warmup"]])
     load_avg = os.getloadavg()[0]
     wall, cpu = time.perf_counter(), time.process_time()
-    preds = predict_articles(model, tokenizer, cfg, labels, articles, batch_size=job["batch_size"])
+    out = run(items)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    return {
+    figures = {
         "load_s": load_s,
         "wall_s": wall,
         "cpu_s": cpu,
@@ -229,6 +225,21 @@ def measure_qawl(job: dict) -> dict:
         "rss_after_load_mb": rss_loaded,
         "peak_rss_mb": peak_rss_mb(),
         "vmhwm_mb": peak_mm_mb(),
+    }
+    return figures, out
+
+
+def measure_qawl(job: dict) -> dict:
+    """Timed ``predict_articles`` over the sample; entity spans and quotes per article."""
+    from train.inference import load_checkpoint, predict_articles
+
+    articles = read_jsonl(Path(job["sample"]))
+    model, tokenizer, cfg, labels = load_checkpoint(job["checkpoint"])
+    model, cfg = apply_variant(model, cfg, job["variant"])
+    figures, preds = timed(
+        job, lambda part: predict_articles(model, tokenizer, cfg, labels, part, batch_size=job["batch_size"]), articles)
+    return {
+        **figures,
         "entities": {p["id"]: [[e["start"], e["end"], e["label"]] for e in p["entities"]] for p in preds},
         "quotes": {p["id"]: [[*q["content"], q.get("speaker")] for q in p.get("quotes") or []] for p in preds},
     }
@@ -245,22 +256,9 @@ def measure_pipeline(job: dict) -> dict:
     # truncating it at model_max_length.
     tokenizer = AutoTokenizer.from_pretrained(job["model"], model_max_length=job["max_length"])
     pipe = pipeline("token-classification", model=job["model"], tokenizer=tokenizer, aggregation_strategy="simple", device=-1)
-    load_s = time.perf_counter() - job["started"]
-    rss_loaded = peak_rss_mb()
-    call = {"stride": job["stride"], "batch_size": job["batch_size"]}
-    pipe(texts[: job["warmup"]], **call)
-    load_avg = os.getloadavg()[0]
-    wall, cpu = time.perf_counter(), time.process_time()
-    out = pipe(texts, **call)
-    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    figures, out = timed(job, lambda part: pipe(part, stride=job["stride"], batch_size=job["batch_size"]), texts)
     return {
-        "load_s": load_s,
-        "wall_s": wall,
-        "cpu_s": cpu,
-        "load_average_1min": load_avg,
-        "rss_after_load_mb": rss_loaded,
-        "peak_rss_mb": peak_rss_mb(),
-        "vmhwm_mb": peak_mm_mb(),
+        **figures,
         "entities": {
             a["id"]: [[int(e["start"]), int(e["end"]), e["entity_group"]] for e in ents] for a, ents in zip(articles, out)
         },

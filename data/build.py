@@ -115,6 +115,13 @@ def special_token_frame(tokenizer) -> tuple[list[int], list[int]]:
     return list(enc["input_ids"][:first]), list(enc["input_ids"][last + 1 :])
 
 
+def normalised_words(words: Sequence[str], spec: WindowSpec) -> list[str]:
+    """The words as the tokenizer sees them, folded by ``spec.normalisation``."""
+    norm = spec.normalisation
+    return normalise_words(list(words), diacritics=norm.diacritics, tatweel=norm.tatweel, alef=norm.alef,
+                           ya=norm.ya, ta_marbuta=norm.ta_marbuta)
+
+
 def tokenize_words(tokenizer, words: Sequence[str], spec: WindowSpec) -> tuple[list[int], list[int]]:
     """Sub-word ids and their word indices for one article's words.
 
@@ -124,15 +131,7 @@ def tokenize_words(tokenizer, words: Sequence[str], spec: WindowSpec) -> tuple[l
     unknown token, so it is still labelled and decided; without an unknown
     token that is an error.
     """
-    norm = spec.normalisation
-    seen = normalise_words(
-        list(words),
-        diacritics=norm.diacritics,
-        tatweel=norm.tatweel,
-        alef=norm.alef,
-        ya=norm.ya,
-        ta_marbuta=norm.ta_marbuta,
-    )
+    seen = normalised_words(words, spec)
     if not seen:
         return [], []
     # verbose=False: whole articles exceed model_max_length here; windows cut them later
@@ -162,9 +161,7 @@ def tokenize_words(tokenizer, words: Sequence[str], spec: WindowSpec) -> tuple[l
 def normalised_text(row: dict, spec: WindowSpec) -> tuple[str, list[tuple[int, int]]]:
     """The row's text with each word normalised as :func:`tokenize_words` sees it,
     and the words' ``(start, end)`` offsets in that text."""
-    norm = spec.normalisation
-    seen = normalise_words(list(row["words"]), diacritics=norm.diacritics, tatweel=norm.tatweel, alef=norm.alef,
-                           ya=norm.ya, ta_marbuta=norm.ta_marbuta)
+    seen = normalised_words(row["words"], spec)
     text, parts, offsets, at = row["text"], [], [], 0
     length = 0
     for (s, e), word in zip(row["word_offsets"], seen):
