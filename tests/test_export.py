@@ -87,6 +87,32 @@ def test_exported_folder_runs_in_a_token_classification_pipeline(checkpoints, tm
             assert 0 <= group["start"] < group["end"] <= len(text)
 
 
+def test_export_cuts_pipeline_chunks_at_the_training_window(checkpoints, tmp_path):
+    from transformers import AutoTokenizer, pipeline
+
+    ckpt, tagger = checkpoints["bert"]
+    base_limit = AutoTokenizer.from_pretrained(ckpt).model_max_length
+    assert export_layer(ckpt, "ner", tmp_path / "plain") and (
+        AutoTokenizer.from_pretrained(tmp_path / "plain").model_max_length == base_limit)  # no window known: kept
+
+    windowed = tmp_path / "windowed"
+    tagger.config.qawl_windows = {"max_length": 24, "stride": 8, "all_subwords": True, "tokenize": "text"}
+    try:
+        tagger.save_pretrained(windowed)
+    finally:
+        del tagger.config.qawl_windows
+    AutoTokenizer.from_pretrained(ckpt).save_pretrained(windowed)
+    out = export_layer(windowed, "ner", tmp_path / "out")
+    assert base_limit > 24 and AutoTokenizer.from_pretrained(out).model_max_length == 24
+    assert "model_max_length" in (out / "README.md").read_text()
+
+    text = " ".join(SENTENCES * 4)
+    runner = pipeline("token-classification", model=str(out), aggregation_strategy="none")
+    # with stride the whole text is tagged in 24-token chunks; without, only the first chunk
+    assert max(t["end"] for t in runner(text, stride=8, ignore_labels=[])) > len(text) - 10
+    assert max(t["end"] for t in runner(text, ignore_labels=[])) < len(text) // 2
+
+
 def test_cli_exports_and_reports_problems(checkpoints, tmp_path, capsys):
     ckpt, _ = checkpoints["bert"]
     out = tmp_path / "out"
