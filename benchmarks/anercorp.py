@@ -106,7 +106,8 @@ def run_qawl(args, cfg, env) -> dict:
         "settings": {
             "base": cfg.model.base, "keep_pieces": cfg.model.keep_pieces, "keep_layers": cfg.model.keep_layers,
             "reinit_top": cfg.model.reinit_top, "crf": cfg.model.crf, "examples": f"{group}-sentence windows",
-            "max_length": cfg.data.max_length, "stride": cfg.data.stride, "epochs": cfg.train.epochs,
+            "max_length": cfg.data.max_length, "stride": cfg.data.stride, "tokenize": cfg.data.tokenize,
+            "all_subwords": cfg.data.all_subwords, "epochs": cfg.train.epochs,
             "lr": cfg.train.lr, "layer_decay": cfg.train.layer_decay, "head_lr": cfg.train.head_lr,
             "batch_size": cfg.train.batch_size, "patience": cfg.train.patience, "eval_every": cfg.train.eval_every,
             "dev_fraction": cfg.data.dev_fraction, "word_embeddings": "frozen" if cfg.train.embedding_lr == 0 else "trained",
