@@ -93,10 +93,17 @@ def thread_env(threads: int) -> dict:
 
 
 def median_throughput(metrics_jsonl: Path) -> float | None:
-    """Median ``tokens_per_s`` over the training log lines of a ``metrics.jsonl``."""
+    """Median ``tokens_per_s`` over the training log lines of the last run in a ``metrics.jsonl``.
+
+    Training appends to the file (a resumed run continues its log), so a fresh
+    run in a used folder follows the old run's lines; its own start where the
+    logged step stops rising.
+    """
     if not metrics_jsonl.exists():
         return None
-    rates = [r["tokens_per_s"] for r in map(json.loads, metrics_jsonl.read_text().splitlines()) if "tokens_per_s" in r]
+    lines = [r for r in map(json.loads, metrics_jsonl.read_text().splitlines()) if "tokens_per_s" in r]
+    starts = [i for i in range(1, len(lines)) if lines[i]["step"] <= lines[i - 1]["step"]]
+    rates = [r["tokens_per_s"] for r in lines[(starts[-1] if starts else 0):]]
     return round(statistics.median(rates), 1) if rates else None
 
 

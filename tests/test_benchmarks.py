@@ -195,3 +195,17 @@ def test_every_result_file_holds_the_figures_of_each_system(path):
         missing = {"f1", "wall_s", "tokens_per_s", "peak_rss_mb"} - set(figures)
         assert not missing, f"{path.name}: system {name} lacks {sorted(missing)}"
         assert isinstance(figures["f1"], (int, float)), f"{path.name}: system {name} has no main score"
+
+
+def test_median_throughput_reads_the_last_run_of_an_appended_log(tmp_path):
+    from benchmarks.common import median_throughput
+
+    log = tmp_path / "metrics.jsonl"
+    old = [{"step": s, "tokens_per_s": 100.0} for s in (5, 10, 15)]
+    new = [{"step": 5, "tokens_per_s": 200.0}, {"step": 10, "dev_ner_f1": 0.5}, {"step": 10, "tokens_per_s": 300.0},
+           {"step": 15, "tokens_per_s": 400.0}]
+    log.write_text("".join(json.dumps(r) + "\n" for r in old + new))
+    assert median_throughput(log) == 300.0
+    log.write_text("".join(json.dumps(r) + "\n" for r in old + [{"step": 20, "tokens_per_s": 400.0}]))
+    assert median_throughput(log) == 100.0  # a resumed run continues its steps: one run
+    assert median_throughput(tmp_path / "missing.jsonl") is None
