@@ -74,9 +74,12 @@ def spread_heads(model, seed: int) -> None:
             crf.transitions.copy_(torch.randn(crf.transitions.shape, generator=gen) * 0.5)
 
 
-@pytest.fixture(scope="module")
-def checkpoint(tiny_bert, tmp_path_factory) -> dict:
-    """A tagger (CRF on quotes) saved the way training saves it, with short windows."""
+@pytest.fixture(scope="module", params=["words", "text"])
+def checkpoint(tiny_bert, tmp_path_factory, request) -> dict:
+    """A tagger (CRF on quotes) saved the way training saves it, with short windows;
+    trained (by its config) on words tokenized one by one with first sub-words
+    labelled, or on the text tokenized whole with every sub-word labelled (the
+    default run's settings)."""
     from transformers import AutoTokenizer
 
     from train.checkpoint import save_checkpoint
@@ -89,6 +92,7 @@ def checkpoint(tiny_bert, tmp_path_factory) -> dict:
     cfg = Config()
     cfg.data.max_length, cfg.data.stride = MAX_LENGTH, STRIDE
     cfg.data.normalise.diacritics = True
+    cfg.data.tokenize, cfg.data.all_subwords = request.param, request.param == "text"
     tokenizer = AutoTokenizer.from_pretrained(tiny_bert)
     out = save_checkpoint(cpu_accelerator(), model, tokenizer, cfg, tmp_path_factory.mktemp("ckpt") / "model")
     return {"dir": out, "cfg": cfg, "tokenizer": tokenizer}
@@ -181,6 +185,7 @@ def test_checkpoint_names_its_pipeline_and_window_settings(checkpoint):
     windows = config[WINDOWS_KEY]
     data = checkpoint["cfg"].data
     assert (windows["max_length"], windows["stride"]) == (data.max_length, data.stride)
+    assert (windows["tokenize"], windows["all_subwords"]) == (data.tokenize, data.all_subwords)
     assert windows["normalisation"] == {k: getattr(data.normalise, k) for k in ("diacritics", "tatweel", "alef", "ya", "ta_marbuta")}
     assert config["auto_map"]["AutoModelForTokenClassification"] == "modeling_qawl.QawlForTokenClassification"
 
