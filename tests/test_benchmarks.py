@@ -209,3 +209,16 @@ def test_median_throughput_reads_the_last_run_of_an_appended_log(tmp_path):
     log.write_text("".join(json.dumps(r) + "\n" for r in old + [{"step": 20, "tokens_per_s": 400.0}]))
     assert median_throughput(log) == 100.0  # a resumed run continues its steps: one run
     assert median_throughput(tmp_path / "missing.jsonl") is None
+
+
+def test_export_agreement_trims_span_edges_and_counts_exact_matches():
+    from benchmarks.export_agreement import agreement, trimmed
+
+    text = "قال «محمد»، في تونس."
+    assert trimmed(text, 3, 11) == (5, 9)  # " «محمد»" -> "محمد"
+    assert text[slice(*trimmed(text, 14, 20))] == "تونس"
+    assert trimmed(text, 10, 12) == (12, 12)  # punctuation only: empty
+    ours = [{(5, 9, "PER"), (14, 18, "LOC")}, set()]
+    theirs = [{(5, 9, "PER"), (14, 18, "ORG")}, {(0, 3, "MISC")}]
+    assert agreement(ours, theirs) == {"qawl_spans": 2, "pipeline_spans": 3, "matched": 1, "agreement": 0.4}
+    assert agreement([set()], [set()])["agreement"] == 1.0
