@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -230,8 +229,7 @@ def main(argv: list[str] | None = None) -> int:
             result["systems"][key] = future.result()
             print(json.dumps({key: {k: result["systems"][key][k] for k in ("f1", "wall_s", "cpu_s")}}), flush=True)
     result["comparison"] = compare(result["systems"])
-    result["finished"] = time.strftime("%Y-%m-%d %H:%M")
-    write_results(args.out, result, render_markdown(result))
+    write_results(args.out, result, render_markdown)
     return 0
 
 

@@ -157,10 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     result["comparison"] = {k: (model_scores["test"][k], rule_scores["test"][k])
                             for k in ("content_overlap_f1", "attribution_accuracy")}
-    result["finished"] = time.strftime("%Y-%m-%d %H:%M")
-    markdown = render_markdown(result)
-    write_results(args.out, result, markdown)
-    print(markdown)
+    print(write_results(args.out, result, render_markdown))
     return 0
 
 

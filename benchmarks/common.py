@@ -171,10 +171,15 @@ def write_json(path: Path, obj) -> None:
     path.write_text(json.dumps(obj, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def write_results(path: Path, result: dict, markdown: str) -> None:
-    """``result`` as JSON at ``path`` and ``markdown`` beside it (same stem, ``.md``)."""
+def write_results(path: Path, result: dict, render) -> str:
+    """Stamp ``result["finished"]`` (local time, to the minute), write it as
+    JSON at ``path`` and ``render(result)`` beside it (same stem, ``.md``);
+    returns that Markdown."""
+    result["finished"] = time.strftime("%Y-%m-%d %H:%M")
+    markdown = render(result)
     write_json(path, result)
     path.with_suffix(".md").write_text(markdown, encoding="utf-8")
+    return markdown
 
 
 def python() -> str:

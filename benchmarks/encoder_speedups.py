@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -190,8 +189,7 @@ def main(argv: list[str] | None = None) -> int:
         "commit": git_commit(), "machine": machine(), "checkpoint": str(args.checkpoint),
         "batch": args.batch, "length": args.length, "batches": args.batches, "systems": systems,
     }
-    write_results(args.out, result, render(result))
-    print(render(result))
+    print(write_results(args.out, result, render))
     return 0
 
 

@@ -92,8 +92,7 @@ def main(argv: list[str] | None = None) -> int:
                     "all_subwords": cfg.data.all_subwords},
         "articles": len(articles), "systems": systems,
     }
-    write_results(args.out, result, render(result))
-    print(render(result))
+    print(write_results(args.out, result, render))
     return 0
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
 
 from benchmarks.common import DATA, REPO, RESULTS, git_commit, machine, median_throughput, python, run_measured, thread_env, write_results
@@ -102,10 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         "test": test, "dev": quote_scores(scores["dev"]) if "dev" in scores else {},
     }}
     result["context_citron_parc3"] = CITRON
-    result["finished"] = time.strftime("%Y-%m-%d %H:%M")
-    markdown = render_markdown(result)
-    write_results(args.out, result, markdown)
-    print(markdown)
+    print(write_results(args.out, result, render_markdown))
     return 0
 
 
