@@ -222,3 +222,28 @@ def test_export_agreement_trims_span_edges_and_counts_exact_matches():
     theirs = [{(5, 9, "PER"), (14, 18, "ORG")}, {(0, 3, "MISC")}]
     assert agreement(ours, theirs) == {"qawl_spans": 2, "pipeline_spans": 3, "matched": 1, "agreement": 0.4}
     assert agreement([set()], [set()])["agreement"] == 1.0
+
+
+def test_per_channel_int8_linear_tracks_the_float_layer_and_keeps_outlier_rows():
+    import torch
+
+    from benchmarks.encoder_speedups import PerChannelInt8Linear, quantize_per_channel
+
+    torch.manual_seed(0)
+    linear = torch.nn.Linear(384, 32)
+    with torch.no_grad():
+        torch.nn.init.normal_(linear.weight, std=0.02)  # BERT's initialisation
+        linear.weight[3] *= 200  # one row far larger: one scale per matrix would flatten the others to 0
+    x = torch.randn(10, 7, 384)
+    want = linear(x)
+    got = PerChannelInt8Linear(linear)(x)
+    assert got.shape == want.shape == (10, 7, 32)
+    rows = [r for r in range(32) if r != 3]
+    # 127 levels per row and per call: about 1.5 % of a typical output; the
+    # 16-bit pair sums of AVX2 make a few outputs far worse, so the mean is tested
+    rel = (got - want)[..., rows].abs().mean() / want[..., rows].abs().mean()
+    assert rel < 0.03, rel
+    model = torch.nn.Sequential(torch.nn.Linear(64, 64), torch.nn.GELU(), torch.nn.Linear(64, 8))
+    kept = model[2]
+    out = quantize_per_channel(model, ["0"])
+    assert isinstance(out[0], PerChannelInt8Linear) and out[2] is kept
