@@ -195,3 +195,5 @@ def test_base_model_command_copies_a_folder(tmp_path, converted, capsys):
     assert "12 parameters" in capsys.readouterr().out
     assert (out / "tokenizer.json").read_bytes() == (small / "tokenizer.json").read_bytes()
     assert main(["base-model", str(small), "--out", str(out)]) == 2  # refuses a non-empty folder
+    err = capsys.readouterr()
+    assert "exists and is not an empty folder" in err.err and err.out == ""

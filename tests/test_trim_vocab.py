@@ -197,3 +197,17 @@ def test_corpus_reader_names_bad_lines(tmp_path):
         list(read_corpus_texts(broken))
     with pytest.raises(ValueError, match="unknown corpus format"):
         list(read_corpus_texts(tmp_path / "d.csv"))
+
+
+def test_command_refusals_go_to_stderr_and_exit_2(tmp_path, capsys):
+    out = tmp_path / "out"
+    argv = ["trim-vocab", "--base", NAME, "--corpus", str(tmp_path / "missing.txt"), "--out", str(out)]
+    assert main(argv) == 2
+    err = capsys.readouterr()
+    assert "corpus file(s) not found" in err.err and "missing.txt" in err.err and err.out == ""
+    out.mkdir()
+    (out / "keep.txt").write_text("x")
+    assert main(argv) == 2
+    err = capsys.readouterr()
+    assert "exists and is not an empty folder" in err.err and err.out == ""
+    assert (out / "keep.txt").read_text() == "x"

@@ -7,6 +7,7 @@ vocabulary is trimmed to the listed piece ids.
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 
@@ -32,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         return _run(args)
     except (ValueError, FileNotFoundError) as err:  # bad names, files or ids: the message says where
-        print(f"qawl base-model: {err}")
+        print(f"qawl base-model: {err}", file=sys.stderr)
         return 2
 
 
@@ -43,7 +44,7 @@ def _run(args: argparse.Namespace) -> int:
 
     out: Path = args.out
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        print(f"qawl base-model: {out} exists and is not an empty folder")
+        print(f"qawl base-model: {out} exists and is not an empty folder", file=sys.stderr)
         return 2
     if args.keep_pieces is not None:
         base = local_base(args.name, args.cache_dir).path

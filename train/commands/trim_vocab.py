@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -63,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         return _run(args)
     except (ValueError, FileNotFoundError) as err:  # bad names, files or ids: the message says where
-        print(f"qawl trim-vocab: {err}")
+        print(f"qawl trim-vocab: {err}", file=sys.stderr)
         return 2
 
 
@@ -75,11 +76,11 @@ def _run(args: argparse.Namespace) -> int:
 
     out: Path = args.out
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        print(f"qawl trim-vocab: {out} exists and is not an empty folder")
+        print(f"qawl trim-vocab: {out} exists and is not an empty folder", file=sys.stderr)
         return 2
     missing = [str(p) for p in args.corpus if not p.is_file()]
     if missing:
-        print(f"qawl trim-vocab: corpus file(s) not found: {', '.join(missing)}")
+        print(f"qawl trim-vocab: corpus file(s) not found: {', '.join(missing)}", file=sys.stderr)
         return 2
     base = local_base(args.base, args.cache_dir).path
     tokenizer = AutoTokenizer.from_pretrained(str(base))
