@@ -77,6 +77,29 @@ def test_split_words_rules():
     assert words == ["قال", "“", "مرحبًا", "”", "لـ", "«", "آشكاين", "»", "،", "٢٠١٨", "وزيرـــا\u200cب", "."]
 
 
+def test_code_points_glue_into_words_exactly_as_is_word_char_says():
+    import sys
+
+    from data.words import is_word_char
+
+    glues = [is_word_char(chr(cp)) for cp in range(sys.maxunicode + 1)]
+    # the whole Basic Multilingual Plane, and beyond it both sides of every
+    # edge between gluing and not (each non-word character costs the regex a
+    # scan of the astral ranges, so all 1.1 M code points would take 10 s)
+    points = set(range(0x10000)) | {p for cp in range(0x10000, len(glues)) if glues[cp] != glues[cp - 1] for p in (cp - 1, cp)}
+    chars = [chr(cp) for cp in sorted(points) if not 0xD800 <= cp <= 0xDFFF and not chr(cp).isspace()]
+    assert sum(ord(c) > 0xFFFF for c in chars) > 500  # the astral edges are there
+    # each between two word characters: one word if it glues, three if not
+    text = " ".join(f"ب{c}ب" for c in chars)
+    want, at = [], 0
+    for c in chars:
+        want += [(at, at + 3)] if is_word_char(c) else [(at, at + 1), (at + 1, at + 2), (at + 2, at + 3)]
+        at += 4
+    got = split_words(text)
+    assert len(got) == len(want)
+    assert got == want
+
+
 @given(arabic_text())
 @settings(max_examples=200, deadline=None)
 def test_words_cover_all_non_space(text):
