@@ -92,6 +92,11 @@ def thread_env(threads: int) -> dict:
     return env
 
 
+def span_agreement(matched: int, n_a: int, n_b: int) -> float:
+    """2 x matched / (a + b): the F1 of one span set against the other; 1.0 when both are empty."""
+    return 2 * matched / (n_a + n_b) if n_a + n_b else 1.0
+
+
 def median_throughput(metrics_jsonl: Path) -> float | None:
     """Median ``tokens_per_s`` over the training log lines of the last run in a ``metrics.jsonl``.
 

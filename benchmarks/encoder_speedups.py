@@ -129,6 +129,11 @@ class PerChannelInt8Linear(torch.nn.Module):
         return torch.ops.quantized.linear_dynamic(x, self.packed, False)
 
 
+def encoder_linear_names(model) -> list[str]:
+    """Qualified names of the encoder's ``nn.Linear`` layers (the heads are left out)."""
+    return [n for n, m in model.named_modules() if isinstance(m, torch.nn.Linear) and n.startswith("encoder.")]
+
+
 def quantize_per_channel(model, names: list[str]):
     """``model`` with each named ``nn.Linear`` replaced in place by :class:`PerChannelInt8Linear`."""
     for name in names:
@@ -140,7 +145,7 @@ def quantize_per_channel(model, names: list[str]):
 
 def executions(model, names: list[str]):
     """``(name, model, setup seconds)`` for each in-process execution."""
-    linear = [n for n, m in model.named_modules() if isinstance(m, torch.nn.Linear) and n.startswith("encoder.")]
+    linear = encoder_linear_names(model)
     for name in names:
         start = time.perf_counter()
         if name == "eager":
@@ -163,7 +168,7 @@ def executions(model, names: list[str]):
 def linear_layers_seconds(model, rows: int, passes: int) -> list[float]:
     """Seconds per pass of every encoder ``nn.Linear`` of ``model`` applied,
     one after another, to its own random ``[rows, in_features]`` input."""
-    layers = [m for n, m in model.named_modules() if isinstance(m, torch.nn.Linear) and n.startswith("encoder.")]
+    layers = [model.get_submodule(n) for n in encoder_linear_names(model)]
     inputs = [torch.randn(rows, m.in_features) for m in layers]
     times = []
     with torch.inference_mode():

@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.common import REPO, RESULTS, git_commit, machine, system_figures, write_results
+from benchmarks.common import REPO, RESULTS, git_commit, machine, span_agreement, system_figures, write_results
 
 SAMPLE = [REPO / "data" / "sample" / f"{split}.jsonl" for split in ("dev", "test")]
 EDGE = set(".,،؛:!?«»\"'()[]{}-–—…")
@@ -52,7 +52,7 @@ def agreement(ours: list[set], theirs: list[set]) -> dict:
     matched = sum(len(a & b) for a, b in zip(ours, theirs))
     n_ours, n_theirs = sum(map(len, ours)), sum(map(len, theirs))
     return {"qawl_spans": n_ours, "pipeline_spans": n_theirs, "matched": matched,
-            "agreement": round(2 * matched / (n_ours + n_theirs), 4) if n_ours + n_theirs else 1.0}
+            "agreement": round(span_agreement(matched, n_ours, n_theirs), 4)}
 
 
 def main(argv: list[str] | None = None) -> int:

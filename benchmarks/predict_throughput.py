@@ -44,6 +44,8 @@ from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
+from benchmarks.common import span_agreement
+
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data"
 ANT = DATA / "ant" / "ant-multisource-v2.1.jsonl.gz"
@@ -198,14 +200,11 @@ def apply_variant(model, cfg, variant: str):
     if not variant:
         return model, cfg
     if variant == "int8":
-        import torch
-
-        from benchmarks.encoder_speedups import quantize_per_channel
+        from benchmarks.encoder_speedups import encoder_linear_names, quantize_per_channel
 
         # The encoder's linear layers in int8 (per-channel weights, 8-bit
         # activations per call): the most accurate int8 of encoder_speedups.
-        names = [n for n, m in model.named_modules() if isinstance(m, torch.nn.Linear) and n.startswith("encoder.")]
-        return quantize_per_channel(model, names), cfg
+        return quantize_per_channel(model, encoder_linear_names(model)), cfg
     if variant.startswith("stride="):
         cfg.data.stride = int(variant.split("=", 1)[1])
         return model, cfg
@@ -359,11 +358,6 @@ def snap_to_words(spans: list[list], text: str) -> set[tuple]:
     return out
 
 
-def agreement(matched: int, n_a: int, n_b: int) -> float:
-    """2 x matched / (a + b): the F1 of one span set against the other; 1.0 when both are empty."""
-    return 2 * matched / (n_a + n_b) if n_a + n_b else 1.0
-
-
 def word_labels(spans: list[list], words: list[tuple[int, int]]) -> dict[int, str]:
     """Word index -> entity type for every word a span overlaps."""
     starts = [s for s, _ in words]
@@ -401,15 +395,15 @@ def compare_entities(base: dict, other: dict, texts: dict[str, str], snap: bool)
             la, lb = word_labels(base[aid], words), word_labels(other[aid], words)
             words_a, words_b = words_a + len(la), words_b + len(lb)
             words_same += sum(1 for w, label in la.items() if lb.get(w) == label)
-    out = {"base_spans": n_a, "other_spans": n_b, "matched_exact": exact, "agreement_exact": round(agreement(exact, n_a, n_b), 4)}
+    out = {"base_spans": n_a, "other_spans": n_b, "matched_exact": exact, "agreement_exact": round(span_agreement(exact, n_a, n_b), 4)}
     if snap:
         out |= {
             "other_spans_word_snapped": n_snapped,
             "matched_word_snapped": snapped,
-            "agreement_word_snapped": round(agreement(snapped, n_a, n_snapped), 4),
+            "agreement_word_snapped": round(span_agreement(snapped, n_a, n_snapped), 4),
             "base_entity_words": words_a,
             "other_entity_words": words_b,
-            "agreement_word_labels": round(agreement(words_same, words_a, words_b), 4),
+            "agreement_word_labels": round(span_agreement(words_same, words_a, words_b), 4),
         }
     return out | {"articles_identical": identical, "articles": len(texts)}
 
@@ -425,8 +419,8 @@ def compare_quotes(base: dict, other: dict) -> dict:
     return {
         "base_quotes": n_a,
         "other_quotes": n_b,
-        "agreement_content": round(agreement(content, n_a, n_b), 4),
-        "agreement_content_and_speaker": round(agreement(with_speaker, n_a, n_b), 4),
+        "agreement_content": round(span_agreement(content, n_a, n_b), 4),
+        "agreement_content_and_speaker": round(span_agreement(with_speaker, n_a, n_b), 4),
     }
 
 

@@ -93,7 +93,7 @@ def test_code_points_glue_into_words_exactly_as_is_word_char_says():
     text = " ".join(f"ب{c}ب" for c in chars)
     want, at = [], 0
     for c in chars:
-        want += [(at, at + 3)] if is_word_char(c) else [(at, at + 1), (at + 1, at + 2), (at + 2, at + 3)]
+        want += [(at, at + 3)] if glues[ord(c)] else [(at, at + 1), (at + 1, at + 2), (at + 2, at + 3)]
         at += 4
     got = split_words(text)
     assert len(got) == len(want)
