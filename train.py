@@ -3,7 +3,7 @@
     accelerate launch train.py [--config configs/default.yaml] [train.lr=3e-5 ...]
 
 The recipe: config -> data -> model -> prepare -> fit -> evaluate -> save.
-The pieces live in ``train/``; the run folder gets the merged config, a
+The pieces live in ``train/`` (``qawl.train``); the run folder gets the merged config, a
 metrics log, resumable states, the best checkpoint (``model/``, with its
 model card) and an evaluation report.
 """
@@ -14,14 +14,16 @@ from pathlib import Path
 
 from accelerate.utils import set_seed
 
-from train.checkpoint import save_checkpoint, write_scores
-from train.config import save_config, to_dict
-from train.corpora import build_splits
-from train.evaluation import evaluate_split, window_loader
-from train.loop import fit, load_run_state, resolve_resume, total_steps
-from train.optim import make_optimizer, make_schedule
-from train.report import write_report
-from train.setup import MetricsLog, label_lists, load_base, load_weights, make_accelerator, make_model, parse_cli
+from qawl.train.batching import window_loader
+from qawl.train.config import save_config, to_dict
+from qawl.train.corpora import build_splits
+from qawl.train.evaluation.evaluate import evaluate_split
+from qawl.train.evaluation.report import write_report
+from qawl.train.recipe.checkpoint import save_checkpoint, write_scores
+from qawl.train.recipe.loop import fit, load_run_state, resolve_resume, total_steps
+from qawl.train.recipe.optim import make_optimizer, make_schedule
+from qawl.train.recipe.publish import publish_checkpoint
+from qawl.train.recipe.setup import MetricsLog, label_lists, load_base, load_weights, make_accelerator, make_model, parse_cli
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -78,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         if split in splits:
             scores[split], predictions[split] = evaluate(split)
     if accelerator.is_main_process:
-        write_scores(out / "model", scores)
+        write_scores(out / "model", cfg, scores)
         report = write_report(out / "report.md", scores, {s: splits[s].articles for s in scores}, predictions,
                               worst=cfg.eval.worst_errors)
         log({f"{s}_{k}": v for s in scores for k, v in scores[s].items() if isinstance(v, (int, float))}, state.step)
@@ -86,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
             shown = {k: round(v, 4) for k, v in sc.items() if k.endswith(("_f1", "accuracy")) and "_per_" not in k}
             print(f"{split}: {shown}")
         print(f"checkpoint: {out / 'model'}\nreport: {report}\nmetrics: {out / 'metrics.jsonl'}")
+        if cfg.train.push_to_hub:
+            print(f"published: {publish_checkpoint(out / 'model', cfg.train.hub_id)}")
     accelerator.end_training()
     return 0
 

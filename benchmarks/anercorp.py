@@ -51,13 +51,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def qawl_word_tags(checkpoint: Path, articles: list[dict], batch_size: int = 16) -> list[list[str]]:
     """Word BIO tags a qawl checkpoint predicts for each article (its own windows and decoding)."""
-    from data.decode import scatter_window_tags
-    from train.evaluation import predict_windows, window_loader
-    from train.inference import cpu_accelerator, load_checkpoint, make_split
+    from qawl.data.decode import scatter_window_tags
+    from qawl.train.batching import window_loader
+    from qawl.train.corpora import make_split
+    from qawl.train.prediction.predict import default_accelerator, load_checkpoint
+    from qawl.train.prediction.windows import predict_windows
 
-    model, tokenizer, cfg, labels = load_checkpoint(checkpoint)
-    accelerator = cpu_accelerator()
-    split = make_split([{"id": a["id"], "text": a["text"]} for a in articles], tokenizer, cfg)
+    model, tokenizer, spec, labels = load_checkpoint(checkpoint)
+    accelerator = default_accelerator()
+    split = make_split([{"id": a["id"], "text": a["text"]} for a in articles], tokenizer, spec)
     model = accelerator.prepare_model(model, evaluation_mode=True)
     loader = accelerator.prepare_data_loader(window_loader(split.windows, batch_size, tokenizer.pad_token_id, ["ner"]))
     preds, _ = predict_windows(model, loader, accelerator, ["ner"])
@@ -206,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     import torch
 
-    from train.config import load_config
+    from qawl.train.config import load_config
 
     cfg = load_config(REPO / args.config)
     corpus = cfg.data.corpora[0]

@@ -76,11 +76,11 @@ def train_model(args, cfg) -> tuple[Path, dict]:
 
 def predict_gold(checkpoint: Path, gold: dict[str, list[dict]]) -> tuple[dict[str, list[dict]], float]:
     """The checkpoint's predicted articles per split, and the seconds they took."""
-    from train.inference import load_checkpoint, predict_articles
+    from qawl.train.prediction.predict import load_checkpoint, predict_articles
 
-    model, tokenizer, cfg, labels = load_checkpoint(checkpoint)
+    model, tokenizer, spec, labels = load_checkpoint(checkpoint)
     start = time.perf_counter()
-    preds = {s: predict_articles(model, tokenizer, cfg, labels, [{"id": a["id"], "text": a["text"]} for a in arts])
+    preds = {s: predict_articles(model, tokenizer, spec, labels, [{"id": a["id"], "text": a["text"]} for a in arts])
              for s, arts in gold.items()}
     return preds, time.perf_counter() - start
 
@@ -124,9 +124,9 @@ def render_markdown(result: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     from benchmarks.silver_rules import annotate, score
-    from data.standoff import load_standoff
-    from train.config import load_config
-    from train.metrics import load_metric
+    from qawl.data.standoff import load_standoff
+    from qawl.train.config import load_config
+    from qawl.train.evaluation.metrics import load_metric
 
     cfg = load_config(REPO / args.config)
     for corpus in cfg.data.corpora:

@@ -6,25 +6,23 @@ gold ones with the project's quote metric (attribution accuracy, plus SOURCE
 and CUE exact F1, which measure the grouping). Rules are switched on one at a
 time, so each line shows what one rule adds.
 
-    python benchmarks/attribution_rules.py [--corpus ../shared/data/ant/ant-multisource-v2.1.jsonl.gz]
+    python -m benchmarks.attribution_rules [--corpus ../shared/data/ant/ant-multisource-v2.1.jsonl.gz]
 """
 from __future__ import annotations
 
 import argparse
 import json
 import subprocess
-import sys
 import time
 from dataclasses import asdict
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from qawl.data.article import layer_spans, read_articles
+from qawl.data.quotes import AttributionRules, group_quotes
+from qawl.data.standoff import load_standoff
+from qawl.train.evaluation.metrics import load_metric
 
-from data.article import layer_spans, read_articles  # noqa: E402
-from data.quotes import AttributionRules, group_quotes  # noqa: E402
-from data.standoff import load_standoff  # noqa: E402
-from train.metrics import load_metric  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 STEPS = [
     ("no rules (speaker = SOURCE text)", AttributionRules(carry=False, fullest=False, anonymous=False, descriptions=False)),
@@ -78,7 +76,7 @@ def main() -> None:
             row[set_name]["wall_s"] = round(time.perf_counter() - t0, 3)
         rows.append(row)
     commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-    command = "python benchmarks/attribution_rules.py"
+    command = "python -m benchmarks.attribution_rules"
     Path(args.out).write_text(json.dumps({"command": command, "commit": commit, "rows": rows,
                                           "systems": systems_of(rows)}, ensure_ascii=False, indent=2))
     lines = [f"# Attribution rules on gold spans\n\n`{command}` at `{commit[:10]}`. Attribution accuracy "

@@ -120,7 +120,7 @@ def score_word_tags(predicted: list[list[str]], gold: list[list[str]]) -> dict:
     ``I-X`` that continues nothing starts an entity). Each holds micro
     ``precision``/``recall``/``f1``, counts and ``per_type``.
     """
-    from train.metrics import load_metric
+    from qawl.train.evaluation.metrics import load_metric
 
     metric = load_metric("qawl_entities")
     return {mode: metric.compute(predictions=predicted, references=gold, mode=mode) for mode in ("strict", "conlleval")}
@@ -146,7 +146,7 @@ AQMAR_TAG_MAP = {"OO": "O", "IO": "O", "MIS-1": "MISC", "MIS-2": "MISC", "MISS1"
 
 def read_conll(path: Path, group: int = 1, tag_map: dict | None = None) -> list[dict]:
     """Articles of a CoNLL file or folder (``group`` sentences each), read by the project's reader."""
-    from data.formats import read_format
+    from qawl.data.formats import read_format
 
     arts, _ = read_format("conll", path, group=group, tag_map=tag_map or {})
     return arts
@@ -154,9 +154,9 @@ def read_conll(path: Path, group: int = 1, tag_map: dict | None = None) -> list[
 
 def word_rows(articles: list[dict]) -> list[tuple[list[str], list[str]]]:
     """``(words, gold BIO tags)`` per article, over the scheme's words."""
-    from data.align import spans_to_tags
-    from data.article import layer_spans
-    from data.words import split_words
+    from qawl.data.align import spans_to_tags
+    from qawl.data.article import layer_spans
+    from qawl.data.words import split_words
 
     rows = []
     for art in articles:

@@ -91,12 +91,12 @@ def forward_seconds(model, batches) -> tuple[float, list[float], dict]:
     return first, times, {name: torch.cat(parts) for name, parts in tags.items()}
 
 
-def score_test_split(model, tokenizer, cfg, labels) -> dict:
+def score_test_split(model, tokenizer, spec, labels) -> dict:
     """The sample corpus test split's main scores with ``model``, by qawl's own evaluation."""
-    from train.inference import evaluate_checkpoint
+    from qawl.train.evaluation.evaluate import evaluate_checkpoint
 
     lines = SAMPLE[2].read_text(encoding="utf-8").splitlines()
-    scores, _ = evaluate_checkpoint(model, tokenizer, cfg, labels, [json.loads(line) for line in lines if line.strip()])
+    scores, _ = evaluate_checkpoint(model, tokenizer, spec, labels, [json.loads(line) for line in lines if line.strip()])
     return {name: round(scores[name], 4) for name in SCORED}
 
 
@@ -183,7 +183,7 @@ def linear_layers_seconds(model, rows: int, passes: int) -> list[float]:
 def run_worker(args: argparse.Namespace, batches) -> None:
     """Time this process's share of the batches; prints one JSON line."""
 
-    from train.inference import load_checkpoint
+    from qawl.train.prediction.predict import load_checkpoint
 
     torch.set_num_threads(1)
     model = load_checkpoint(args.checkpoint)[0].eval()
@@ -221,9 +221,9 @@ def two_workers(args: argparse.Namespace) -> tuple[dict, dict]:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
 
-    from train.inference import load_checkpoint
+    from qawl.train.prediction.predict import load_checkpoint
 
-    model, tokenizer, cfg, labels = load_checkpoint(args.checkpoint)
+    model, tokenizer, spec, labels = load_checkpoint(args.checkpoint)
     model.eval()
     windows = full_windows(tokenizer, args.length)
     need = args.batch * args.batches
@@ -266,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             extra = {"setup_s": round(setup_s[name], 1), "first_pass_s": round(first_s[name], 1)}
             if name == "eager" or min(agree.values()) < 1.0:  # an execution that changes tags: what it costs
-                extra["test_scores"] = score_test_split(by_name[name], tokenizer, cfg, labels)
+                extra["test_scores"] = score_test_split(by_name[name], tokenizer, spec, labels)
         systems[name] = system_figures("tag_agreement_min_layer", min(agree.values()), round(per_batch, 3),
                                        round(tokens / per_batch, 1), None, agreement=agree,
                                        seconds_per_batch=[round(t, 3) for t in seconds], **extra)

@@ -59,12 +59,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     from transformers import AutoTokenizer, pipeline
 
-    from models.export import export_layer
-    from train.inference import load_checkpoint, predict_articles
+    from qawl.models.export import export_layer
+    from qawl.train.prediction.predict import load_checkpoint, predict_articles
 
     articles = [json.loads(line) for path in SAMPLE for line in path.read_text(encoding="utf-8").splitlines()]
-    model, tokenizer, cfg, labels = load_checkpoint(args.checkpoint)
-    predicted = predict_articles(model, tokenizer, cfg, labels, articles)
+    model, tokenizer, spec, labels = load_checkpoint(args.checkpoint)
+    predicted = predict_articles(model, tokenizer, spec, labels, articles)
     ours = [{(e["start"], e["end"], e["label"]) for e in p["entities"]} for p in predicted]
     base_limit = tokenizer.model_max_length
 
@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
                 runner = pipeline("token-classification", model=str(out), tokenizer=tok, aggregation_strategy=strategy)
                 start = time.perf_counter()
                 theirs = [{(*trimmed(a["text"], g["start"], g["end"]), g["entity_group"])
-                           for g in runner(a["text"], stride=cfg.data.stride)} for a in articles]
+                           for g in runner(a["text"], stride=spec.stride)} for a in articles]
                 wall = time.perf_counter() - start
                 scores = agreement(ours, theirs)
                 systems[f"{strategy}_{limit_name}"] = system_figures(
@@ -88,8 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     result = {
         "command": "python -m benchmarks.export_agreement " + " ".join(sys.argv[1:] if argv is None else argv),
         "commit": git_commit(), "machine": machine(), "checkpoint": str(args.checkpoint),
-        "windows": {"max_length": cfg.data.max_length, "stride": cfg.data.stride, "tokenize": cfg.data.tokenize,
-                    "all_subwords": cfg.data.all_subwords},
+        "windows": {"max_length": spec.max_length, "stride": spec.stride, "tokenize": spec.tokenize,
+                    "all_subwords": spec.all_subwords},
         "articles": len(articles), "systems": systems,
     }
     print(write_results(args.out, result, render))

@@ -74,7 +74,7 @@ def render_markdown(result: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    from train.config import load_config
+    from qawl.train.config import load_config
 
     if not (DATA / "polnear" / "data" / "train").is_dir():
         print(f"{DATA / 'polnear'}: not found (PolNeAR lives in the shared data folder)", file=sys.stderr)

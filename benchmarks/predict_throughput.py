@@ -28,6 +28,7 @@ dynamic int8, per-channel weights;
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gzip
 import json
 import os
@@ -132,7 +133,7 @@ def quantiles(xs: list[int]) -> dict:
     return {"min": xs[0], "p25": at(0.25), "median": at(0.5), "p75": at(0.75), "p90": at(0.9), "max": xs[-1]}
 
 
-def count_encoder_tokens(articles: list[dict], tokenizer, cfg, qawl_sizes: list[int], pipeline_sizes: list[int]) -> dict:
+def count_encoder_tokens(articles: list[dict], tokenizer, spec, qawl_sizes: list[int], pipeline_sizes: list[int]) -> dict:
     """Tokens each system feeds the encoder for the sample, padding included.
 
     qawl: its windows (``train.inference.make_split``), batched as
@@ -140,10 +141,10 @@ def count_encoder_tokens(articles: list[dict], tokenizer, cfg, qawl_sizes: list[
     with ``stride`` (each text's chunks padded to that text's longest chunk),
     batched in input order and padded to the longest chunk of the batch.
     """
-    from train.batching import LengthGroupedBatches
-    from train.inference import make_split
+    from qawl.train.batching import LengthGroupedBatches
+    from qawl.train.corpora import make_split
 
-    split = make_split(articles, tokenizer, cfg)
+    split = make_split(articles, tokenizer, spec)
     lengths = split.windows["num_tokens"]
     out = {"qawl_windows": len(lengths), "qawl_window_tokens": sum(lengths)}
     for bs in qawl_sizes:
@@ -152,7 +153,7 @@ def count_encoder_tokens(articles: list[dict], tokenizer, cfg, qawl_sizes: list[
     chunks: list[tuple[int, int]] = []  # (padded width, real tokens) per chunk
     for a in articles:
         enc = tokenizer(
-            a["text"], truncation=True, max_length=cfg.data.max_length, stride=cfg.data.stride,
+            a["text"], truncation=True, max_length=spec.max_length, stride=spec.stride,
             return_overflowing_tokens=True, padding=True,
         )
         chunks += [(len(ids), sum(mask)) for ids, mask in zip(enc["input_ids"], enc["attention_mask"])]
@@ -195,19 +196,19 @@ def peak_mm_mb() -> float | None:
     return None
 
 
-def apply_variant(model, cfg, variant: str):
-    """(model, cfg) with a candidate speed-up applied; ``""`` leaves both as they are."""
+def apply_variant(model, spec, variant: str):
+    """(model, window settings) with a candidate speed-up applied; ``""`` leaves both as they are."""
     if not variant:
-        return model, cfg
+        return model, spec
     if variant == "int8":
         from benchmarks.encoder_speedups import encoder_linear_names, quantize_per_channel
 
         # The encoder's linear layers in int8 (per-channel weights, 8-bit
         # activations per call): the most accurate int8 of encoder_speedups.
-        return quantize_per_channel(model, encoder_linear_names(model)), cfg
+        return quantize_per_channel(model, encoder_linear_names(model)), spec
     if variant.startswith("stride="):
-        cfg.data.stride = int(variant.split("=", 1)[1])
-        return model, cfg
+        spec = dataclasses.replace(spec, stride=int(variant.split("=", 1)[1]))
+        return model, spec
     raise ValueError(f"unknown qawl variant {variant!r} (int8 or stride=N)")
 
 
@@ -235,13 +236,13 @@ def timed(job: dict, run, items: list):
 
 def measure_qawl(job: dict) -> dict:
     """Timed ``predict_articles`` over the sample; entity spans and quotes per article."""
-    from train.inference import load_checkpoint, predict_articles
+    from qawl.train.prediction.predict import load_checkpoint, predict_articles
 
     articles = read_jsonl(Path(job["sample"]))
-    model, tokenizer, cfg, labels = load_checkpoint(job["checkpoint"])
-    model, cfg = apply_variant(model, cfg, job["variant"])
+    model, tokenizer, spec, labels = load_checkpoint(job["checkpoint"])
+    model, spec = apply_variant(model, spec, job["variant"])
     figures, preds = timed(
-        job, lambda part: predict_articles(model, tokenizer, cfg, labels, part, batch_size=job["batch_size"]), articles)
+        job, lambda part: predict_articles(model, tokenizer, spec, labels, part, batch_size=job["batch_size"]), articles)
     return {
         **figures,
         "entities": {p["id"]: [[e["start"], e["end"], e["label"]] for e in p["entities"]] for p in preds},
@@ -273,25 +274,25 @@ def prepare(job: dict) -> dict:
     """Draw the sample, describe it and export the entity layer (into ``job["work"]``)."""
     from transformers import AutoTokenizer
 
-    from data.words import split_words
-    from models.export import export_layer
-    from train.inference import load_checkpoint
+    from qawl.data.words import split_words
+    from qawl.models.export import export_layer
+    from qawl.train.prediction.predict import load_checkpoint
 
     work = Path(job["work"])
     articles = draw_articles(Path(job["ant"]), job["articles"], job["seed"])
     sample = work / "sample.jsonl"
     sample.write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in articles), encoding="utf-8")
-    _, _, cfg, _ = load_checkpoint(job["checkpoint"])
+    _, _, spec, _ = load_checkpoint(job["checkpoint"])
     exported = export_layer(job["checkpoint"], "ner", work / "ner-export", overwrite=True)
-    tokenizer = AutoTokenizer.from_pretrained(exported, model_max_length=cfg.data.max_length)
+    tokenizer = AutoTokenizer.from_pretrained(exported, model_max_length=spec.max_length)
     words = [len(split_words(a["text"])) for a in articles]
     return {
         "sample": str(sample),
         "model": str(exported),
-        "max_length": cfg.data.max_length,
-        "stride": cfg.data.stride,
+        "max_length": spec.max_length,
+        "stride": spec.stride,
         "lengths": {"words_total": sum(words), "words": quantiles(words)},
-        "encoder_tokens": count_encoder_tokens(articles, tokenizer, cfg, job["qawl_sizes"], job["pipeline_sizes"]),
+        "encoder_tokens": count_encoder_tokens(articles, tokenizer, spec, job["qawl_sizes"], job["pipeline_sizes"]),
     }
 
 
@@ -344,7 +345,7 @@ def snap_to_words(spans: list[list], text: str) -> set[tuple]:
     """Spans widened to whole words of the scheme's splitter: from the first
     word ending after ``start`` to the last word starting before ``end``
     (a leading space or a piece of a word then snaps to that word)."""
-    from data.words import split_words
+    from qawl.data.words import split_words
 
     words = split_words(text)
     starts = [s for s, _ in words]
@@ -378,7 +379,7 @@ def compare_entities(base: dict, other: dict, texts: dict[str, str], snap: bool)
     words either system puts in an entity (same type = agree), which also
     forgives ``other`` cutting one name into several pieces.
     """
-    from data.words import split_words
+    from qawl.data.words import split_words
 
     exact = snapped = n_a = n_b = n_snapped = identical = 0
     words_same = words_a = words_b = 0

@@ -81,7 +81,7 @@ def carve_split(train_file: Path, out: Path, fraction: float, seed: int) -> tupl
     Lines are copied unchanged; blocks are named ``<stem>-<n>`` like the CoNLL
     reader names them, so ``train.corpora.carve_dev`` picks the same blocks.
     """
-    from train.corpora import carve_dev
+    from qawl.train.corpora import carve_dev
 
     sentences: list[list[str]] = []
     current: list[str] = []
@@ -196,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.train.is_file():
         print(f"{args.train}: not found (ANERcorp lives in the shared data folder)", file=sys.stderr)
         return 2
-    from train.config import load_config
+    from qawl.train.config import load_config
 
     cfg = load_config(REPO / CONFIG)
     split = carve_split(args.train, args.work / "split", cfg.data.dev_fraction, cfg.train.seed)

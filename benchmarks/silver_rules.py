@@ -66,7 +66,7 @@ def peak_rss_mb() -> float:
 
 def load_gold(args: argparse.Namespace) -> tuple[dict[str, list[dict]], str]:
     """Gold articles per split, and where the splits came from."""
-    from data.standoff import SPLITS_FILE, load_standoff
+    from qawl.data.standoff import SPLITS_FILE, load_standoff
 
     if SPLITS_FILE.is_file():
         arts = {s: load_standoff(f"{args.gold}#{s}", args.corpus) for s in args.splits}
@@ -76,8 +76,8 @@ def load_gold(args: argparse.Namespace) -> tuple[dict[str, list[dict]], str]:
 
 def annotate(arts: list[dict], system: str) -> tuple[list[dict], float, int]:
     """Predicted articles, wall seconds and words annotated."""
-    from data.silver.annotate import annotate_quotes
-    from data.words import split_words
+    from qawl.data.silver.annotate import annotate_quotes
+    from qawl.data.words import split_words
 
     words = sum(len(split_words(a["text"])) for a in arts)
     start = time.perf_counter()
@@ -102,7 +102,7 @@ def throughput(corpus: Path, n: int) -> dict:
     """Annotation speed of the text-only rules on the first ``n`` ANT articles."""
     import itertools
 
-    from data.silver.corpus import iter_corpus
+    from qawl.data.silver.corpus import iter_corpus
 
     texts = [rec["text"] for _, rec in itertools.islice(iter_corpus(corpus), n)]
     arts = [{"id": str(i), "text": t, "entities": None} for i, t in enumerate(texts)]
@@ -148,8 +148,7 @@ def markdown(result: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    sys.path.insert(0, str(REPO))
-    from data.silver.annotate import annotate_quotes
+    from qawl.data.silver.annotate import annotate_quotes
 
     gold, splits_from = load_gold(args)
     annotate_quotes("وقال إن")  # warm-up: builds the word pattern and the cue lexicon outside the timings
@@ -157,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     speed = throughput(args.corpus, args.throughput) if args.throughput else None
     rss = round(peak_rss_mb(), 1)  # annotation only: the scorer below pulls in torch
 
-    from train.metrics import load_metric
+    from qawl.train.evaluation.metrics import load_metric
 
     metric = load_metric("qawl_quotes")
     systems = {}

@@ -147,9 +147,9 @@ def main(argv: list[str] | None = None) -> int:
     import torch
     from transformers import AutoModelForTokenClassification, AutoTokenizer, get_linear_schedule_with_warmup
 
-    from data.schema import layer_tags
-    from models.base import resolve_base
-    from train.config import load_config
+    from qawl.data.schema import layer_tags
+    from qawl.models.base import resolve_base
+    from qawl.train.config import load_config
 
     cfg = load_config(args.config)
     corpus = cfg.data.corpora[0]

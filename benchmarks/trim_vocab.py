@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from benchmarks.common import git_commit, system_figures
-from models.base import ANT_NEWS_PIECES
+from qawl.models.base import ANT_NEWS_PIECES
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data"
@@ -52,7 +52,7 @@ def _trainer(folder: str, args: argparse.Namespace):
     import torch
     from transformers import AutoModelForTokenClassification
 
-    from data.schema import layer_tags
+    from qawl.data.schema import layer_tags
 
     n_labels = len(layer_tags("ner"))
     model = AutoModelForTokenClassification.from_pretrained(folder, num_labels=n_labels)
@@ -120,7 +120,7 @@ def segmentation_change(full_dir: str, trimmed_dir: str, words: list[str]) -> di
 
 
 def describe(folder: str, times: dict[str, list[float]]) -> dict:
-    from models.base import count_parameters
+    from qawl.models.base import count_parameters
 
     def med(xs: list[float]) -> float:
         return round(statistics.median(xs), 3)
@@ -163,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     import torch
 
-    from models.base import resolve_base
+    from qawl.models.base import resolve_base
 
     torch.set_num_threads(args.threads)
     if not args.unseen.is_file():

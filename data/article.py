@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import dataclasses
 import gzip
-import io
 import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from .textio import open_text
 from .schema import ENTITY_LABELS, QUOTE_KINDS, QUOTE_PARTS
 from .words import split_words
 
@@ -204,19 +204,13 @@ def _overlaps(c: _Checker, spans: list[tuple[int, int, str]], message: str) -> N
 
 # --- JSONL ---------------------------------------------------------------------
 
-def _open_text(path: Path):
-    if path.suffix == ".gz":
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8")
-    return open(path, encoding="utf-8")
-
-
 def iter_jsonl(path: str | Path) -> Iterator[tuple[int, Any, list[Problem]]]:
     """Yield ``(line_number, value, problems)`` for each non-blank line.
 
     ``value`` is None when the line is not valid JSON; the problem says why.
     """
     path = Path(path)
-    with _open_text(path) as fh:
+    with open_text(path) as fh:
         for n, raw in enumerate(fh, 1):
             if not raw.strip():
                 continue

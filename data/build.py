@@ -82,6 +82,25 @@ class WindowSpec:
             raise ValueError(f"tokenize must be 'words' or 'text', got {self.tokenize!r}")
 
 
+def window_spec_from_config(saved) -> WindowSpec:
+    """The window settings a checkpoint's ``config.json`` holds (``qawl_windows``,
+    the plain-dict form of a :class:`WindowSpec`); ``ValueError`` naming what is
+    missing or wrong."""
+    if not isinstance(saved, dict):
+        raise ValueError("no `qawl_windows` (the window and tokenization settings the model was trained with); "
+                         "this folder was not saved by qawl with its settings")
+    try:
+        return WindowSpec(
+            max_length=int(saved["max_length"]),
+            stride=int(saved["stride"]),
+            all_subwords=bool(saved["all_subwords"]),
+            normalisation=Normalisation(**saved["normalisation"]),
+            tokenize=str(saved["tokenize"]),
+        )
+    except (KeyError, TypeError) as err:
+        raise ValueError(f"`qawl_windows` is incomplete or malformed ({err!r}): {saved!r}") from None
+
+
 def article_to_row(art: dict, corpus: str = "") -> dict:
     """One word-level row (see module docstring) for a validated article."""
     text = art["text"]
@@ -282,4 +301,5 @@ __all__ = [
     "special_token_frame",
     "tokenize_words",
     "window_rows",
+    "window_spec_from_config",
 ]

@@ -30,14 +30,13 @@ earlier ones fall, whether or not ``splits.json`` has been rewritten since.
 from __future__ import annotations
 
 import dataclasses
-import gzip
 import hashlib
-import io
 import json
 import re
 from collections.abc import Iterable
 from pathlib import Path
 
+from .textio import open_text
 from .article import ArticleError, Problem, check_article, iter_jsonl, write_articles
 
 ANT_QUOTES = Path(__file__).resolve().parent / "ant_quotes"
@@ -137,12 +136,6 @@ def read_records(path: str | Path) -> tuple[list[Record], list[Problem]]:
 
 # --- the corpus ----------------------------------------------------------------
 
-def _open_corpus(path: Path):
-    if path.suffix == ".gz":
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8")
-    return open(path, encoding="utf-8")
-
-
 def _json_string(body: str) -> str | None:
     """The value of a JSON string literal's body; None when it does not decode."""
     try:
@@ -163,7 +156,7 @@ def read_corpus(corpus: str | Path, ids: Iterable[str]) -> tuple[dict[str, tuple
     wanted = set(ids)
     found: dict[str, tuple[int, dict]] = {}
     malformed: list[int] = []
-    with _open_corpus(path) as fh:
+    with open_text(path) as fh:
         for n, raw in enumerate(fh, 1):
             if not wanted:
                 break

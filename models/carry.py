@@ -21,7 +21,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from data.build import WindowSpec
+from qawl.data.build import WindowSpec
 
 PIPELINE_FILE = Path(__file__).resolve().with_name("pipeline_qawl.py")
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"

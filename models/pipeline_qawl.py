@@ -26,27 +26,13 @@ from __future__ import annotations
 import torch
 from transformers.pipelines.base import ChunkPipeline
 
-from .build import Normalisation, WindowSpec, article_to_row, special_token_frame, window_rows
+from .build import article_to_row, special_token_frame, window_rows, window_spec_from_config
 from .decode import article_prediction, scatter_window_tags
 
 #: article id given to each input text (it appears only in error messages)
 INPUT_ID = "input"
 #: quote parts whose strings the output spells out
 QUOTE_PART_KEYS = ("content", "source", "cue")
-
-
-def window_spec_of(config) -> WindowSpec:
-    """The window settings saved in the model config (``qawl_windows``)."""
-    saved = getattr(config, "qawl_windows", None)
-    if not isinstance(saved, dict):
-        raise ValueError("config.json has no `qawl_windows`; this checkpoint was not saved with its pipeline settings")
-    return WindowSpec(
-        max_length=int(saved["max_length"]),
-        stride=int(saved["stride"]),
-        all_subwords=bool(saved.get("all_subwords", False)),
-        normalisation=Normalisation(**saved.get("normalisation", {})),
-        tokenize=str(saved.get("tokenize", "words")),
-    )
 
 
 class QawlPipeline(ChunkPipeline):
@@ -65,7 +51,7 @@ class QawlPipeline(ChunkPipeline):
         if self.tokenizer.padding_side != "right":
             # batches pad windows at the end, as training does (absolute positions start at the first token)
             raise ValueError(f"QawlPipeline pads windows on the right; the tokenizer pads on the {self.tokenizer.padding_side}")
-        self.spec = window_spec_of(self.model.config)
+        self.spec = window_spec_from_config(getattr(self.model.config, "qawl_windows", None))
         self.frame = special_token_frame(self.tokenizer)
         self.label_lists = {name: list(tags) for name, tags in self.model.config.layers.items()}
 

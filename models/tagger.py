@@ -144,16 +144,3 @@ def reinit_blocks(blocks: Iterable[nn.Module], *, std: float) -> None:
                 nn.init.ones_(module.weight)
             if getattr(module, "bias", None) is not None:
                 nn.init.zeros_(module.bias)
-
-
-def encoder_layer_index(param_name: str) -> int | None:
-    """Depth of a tagger parameter, for per-layer learning rates.
-
-    Names as in ``QawlForTokenClassification.named_parameters()``: block ``i``
-    of the encoder -> ``i + 1``; every other encoder parameter (embeddings,
-    their projection) -> 0; heads and CRFs -> ``None``.
-    """
-    if not param_name.startswith("encoder."):
-        return None
-    match = LAYER_NUMBER.search(param_name)
-    return int(match.group(1)) + 1 if match else 0

@@ -16,7 +16,8 @@ import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from data.words import normalise_words, split_words
+from qawl.data.textio import open_text
+from qawl.data.words import normalise_words, split_words
 
 WEIGHTS = "model.safetensors"
 BATCH_WORDS = 2048  # distinct words tokenised per call
@@ -51,13 +52,6 @@ def collect_piece_ids(
         for ids in tokenizer(batch, is_split_into_words=True, add_special_tokens=False)["input_ids"]:
             used.update(ids)
     return used
-
-
-def open_text(path: Path):
-    """A UTF-8 text stream over ``path``, gunzipped when it ends in ``.gz``."""
-    if path.suffix == ".gz":
-        return gzip.open(path, "rt", encoding="utf-8")
-    return path.open(encoding="utf-8")
 
 
 def read_piece_ids(path: str | Path) -> list[int]:

@@ -12,13 +12,13 @@ import importlib.abc, sys
 class RefuseProject(importlib.abc.MetaPathFinder):
     """Make the project's packages unimportable even if they are installed."""
     def find_spec(self, name, path=None, target=None):
-        if name.split(".")[0] in ("models", "train", "data", "tests"):
+        if name.split(".")[0] in ("qawl", "models", "train", "data", "tests"):
             raise ModuleNotFoundError(f"No module named {name!r}", name=name)
         return None
 
 sys.meta_path.insert(0, RefuseProject())
 blocked = []
-for name in ("data", "models", "train"):
+for name in ("qawl", "data", "models", "train"):
     try:
         __import__(name)
     except ImportError:

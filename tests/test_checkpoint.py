@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from data.schema import layer_tags
-from models.modeling_qawl import QawlForTokenClassification
-from models.tagger import build_tagger
+from qawl.data.schema import layer_tags
+from qawl.models.modeling_qawl import QawlForTokenClassification
+from qawl.models.tagger import build_tagger
 from isolated import REFUSE_PROJECT
 from tiny import make_tiny_base
 
@@ -150,7 +150,7 @@ def test_checkpoint_folder_holds_safetensors_and_its_code(saved):
 
 
 def test_reload_happens_without_the_project_importable(reloaded):
-    assert reloaded["blocked"] == ["data", "models", "train"]
+    assert reloaded["blocked"] == ["qawl", "data", "models", "train"]
     for name, info in reloaded["checkpoints"].items():
         assert info["module"].startswith("transformers_modules."), name
         assert info["class"] == "QawlForTokenClassification"
@@ -186,3 +186,54 @@ def test_shipped_model_code_imports_only_torch_transformers_and_stdlib():
             roots.add(node.module.split(".")[0])
     outside = roots - {"torch", "transformers", "__future__"} - set(sys.stdlib_module_names)
     assert not outside, outside
+
+
+# --- how a checkpoint reads text: config.json alone -----------------------------------
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+
+
+def predict_sample(checkpoint: Path) -> list[dict]:
+    from qawl.data.article import read_articles
+    from qawl.train.prediction.predict import load_checkpoint, predict_articles
+
+    model, tokenizer, spec, labels = load_checkpoint(checkpoint)
+    return predict_articles(model, tokenizer, spec, labels, read_articles([SAMPLE / "test.jsonl"]))
+
+
+def test_deleting_the_run_config_changes_nothing(tiny_checkpoint, tmp_path):
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(tiny_checkpoint, copy)
+    (copy / "qawl.yaml").unlink()
+    assert predict_sample(copy) == predict_sample(tiny_checkpoint)
+
+
+def test_a_checkpoint_without_its_window_settings_is_refused(tiny_checkpoint, tmp_path):
+    import shutil
+
+    from qawl.train.prediction.predict import CheckpointError, load_checkpoint
+
+    copy = tmp_path / "copy"
+    shutil.copytree(tiny_checkpoint, copy)
+    config = json.loads((copy / "config.json").read_text())
+    del config["qawl_windows"]
+    (copy / "config.json").write_text(json.dumps(config))
+    with pytest.raises(CheckpointError, match="qawl_windows"):
+        load_checkpoint(copy)
+    res = subprocess.run([sys.executable, "-m", "qawl", "predict", "--checkpoint", str(copy), str(SAMPLE / "test.jsonl")],
+                         capture_output=True, text=True, timeout=300)
+    assert res.returncode == 1 and "qawl_windows" in res.stderr and "Traceback" not in res.stderr
+    assert res.stdout == ""
+
+
+def test_the_card_states_the_saved_reading_and_use_without_qawl(tiny_checkpoint):
+    windows = json.loads((tiny_checkpoint / "config.json").read_text())["qawl_windows"]
+    card = (tiny_checkpoint / "README.md").read_text(encoding="utf-8")
+    assert windows["tokenize"] == "text" and windows["all_subwords"] is True  # the default run's settings
+    assert f"`data.tokenize={windows['tokenize']}`" in card
+    assert f"`data.all_subwords={str(windows['all_subwords']).lower()}`" in card
+    assert "tokenized whole" in card and "every sub-word carries" in card and "one by one" not in card
+    assert f"windows of {windows['max_length']} tokens sharing {windows['stride']}" in card
+    assert 'pipeline(model=PATH, trust_remote_code=True)' in card

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from train.config import Config, ConfigError, load_config, save_config
-from train.setup import parse_cli
+from qawl.train.config import Config, ConfigError, load_config, save_config
+from qawl.train.recipe.setup import parse_cli
 
 CONFIGS = sorted((Path(__file__).resolve().parents[1] / "configs").glob("*.yaml"))
 
@@ -63,7 +63,7 @@ def test_bad_key_in_file_names_it(tmp_path):
 
 
 def test_corpus_sample_draws_a_seeded_subset_of_train_only():
-    from train.corpora import load_articles
+    from qawl.train.corpora import load_articles
 
     root = Path(__file__).resolve().parents[1] / "data" / "sample"
     cfg = load_config(Path(__file__).resolve().parents[1] / "configs" / "default.yaml")

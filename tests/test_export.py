@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 import torch
 
-from data.schema import layer_tags
-from models.export import ExportError, export_layer
-from models.tagger import build_tagger
+from qawl.data.schema import layer_tags
+from qawl.models.export import ExportError, export_layer
+from qawl.models.tagger import build_tagger
 from tiny import make_tiny_base
-from train.cli import main
+from qawl.train.commands.cli import main
 
 LAYERS = {"ner": layer_tags("ner"), "quote": layer_tags("quote")}
 EXPECTED_CLASS = {
@@ -147,7 +147,7 @@ def fitted_checkpoint(tmp_path_factory) -> Path:
     fits the sample test articles' entities (this test compares two ways of
     decoding one model, not accuracy, so it fits the articles it decodes).
 
-    The tokenizer is trained on the sample corpus (about 1.7 pieces per word)
+    The tokenizer is built from the sample corpus (about 1.4 pieces per word)
     and the encoder takes 2,048 positions, so that every article (the longest
     is about 1,080 tokens) is one window for qawl and one chunk for the
     pipeline. Texts longer than the window go through the pipeline's own
@@ -174,11 +174,11 @@ def fitted_checkpoint(tmp_path_factory) -> Path:
 def test_simple_pipeline_on_the_export_gives_the_checkpoints_entity_spans(fitted_checkpoint, tmp_path):
     from transformers import AutoTokenizer, pipeline
 
-    from train.inference import load_checkpoint, predict_articles
+    from qawl.train.prediction.predict import load_checkpoint, predict_articles
 
     articles = [json.loads(line) for line in SAMPLE_TEST.read_text(encoding="utf-8").splitlines()]
-    model, tokenizer, cfg, labels = load_checkpoint(fitted_checkpoint)
-    predicted = predict_articles(model, tokenizer, cfg, labels, articles)
+    model, tokenizer, spec, labels = load_checkpoint(fitted_checkpoint)
+    predicted = predict_articles(model, tokenizer, spec, labels, articles)
 
     assert main(["export", "--layer", "ner", str(fitted_checkpoint), str(tmp_path / "out")]) == 0
     readme = (tmp_path / "out" / "README.md").read_text()
@@ -197,7 +197,7 @@ def test_simple_pipeline_on_the_export_gives_the_checkpoints_entity_spans(fitted
 
 
 def test_export_readme_names_first_piece_aggregation_for_first_subword_training():
-    from models.export import aggregation_for, describe_export
+    from qawl.models.export import aggregation_for, describe_export
 
     assert aggregation_for({"max_length": 256, "stride": 64, "all_subwords": False}) == "first"
     assert aggregation_for(None) == "first"

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from data.article import ArticleError, read_articles
-from data.formats import ConvertOptions, brat, conll, doccano, jsonl, labelstudio, parse_map
-from data.words import split_words
-from train.cli import main
+from qawl.data.article import ArticleError, read_articles
+from qawl.data.formats import ConvertOptions, brat, conll, doccano, jsonl, labelstudio, parse_map
+from qawl.data.words import split_words
+from qawl.train.commands.cli import main
 
 FIX = Path(__file__).resolve().parent / "fixtures" / "formats"
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"

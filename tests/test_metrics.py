@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from data.words import split_words
-from train.metrics import load_metric, metric_path
+from qawl.data.words import split_words
+from qawl.train.evaluation.metrics import load_metric, metric_path
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 ANERCORP_TEST = DATA / "anercorp" / "test.txt"
@@ -520,7 +520,7 @@ socket.socket.connect = refuse
 socket.create_connection = refuse
 socket.getaddrinfo = refuse
 
-from train.metrics import load_metric
+from qawl.train.evaluation.metrics import load_metric
 
 ents = load_metric("qawl_entities")
 quotes = load_metric("qawl_quotes")

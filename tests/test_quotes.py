@@ -1,7 +1,7 @@
 """Grouping predicted quote parts into attributed quotes."""
 from __future__ import annotations
 
-from data.quotes import AttributionRules, group_quotes, is_anonymous, quote_kind
+from qawl.data.quotes import AttributionRules, group_quotes, is_anonymous, quote_kind
 
 
 def span(text: str, sub: str, label: str, nth: int = 0) -> tuple[int, int, str]:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from data.article import check_jsonl
-from data.words import is_word_char, normalise_for_match, normalise_words, split_words
+from qawl.data.article import check_jsonl
+from qawl.data.words import is_word_char, normalise_for_match, normalise_words, split_words
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 SPLITS = {"train": 32, "dev": 8, "test": 8}

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from data.article import ArticleError, layer_spans, validate_articles, write_articles
-from data.words import split_words
-from train.show import Mark, ShownArticle, pair_articles, render_page, render_text
+from qawl.data.article import ArticleError, layer_spans, validate_articles, write_articles
+from qawl.data.words import split_words
+from qawl.train.evaluation.html import Mark, ShownArticle, pair_articles, render_page, render_text
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium")
@@ -211,7 +211,7 @@ def check_page(tree: Tree, preds: list[dict], golds: dict[str, dict]) -> None:
 # --- fixtures ------------------------------------------------------------------------------
 
 def qawl(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "train.cli", *args], cwd=ROOT, capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-m", "qawl", *args], cwd=ROOT, capture_output=True, text=True)
 
 
 @pytest.fixture(scope="module")

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from data.article import check_article, read_articles
-from data.silver.annotate import annotate_quotes
-from data.silver.corpus import default_exclusions, iter_corpus, read_ids, silver_corpus, silver_from_record
-from data.silver.cues import find_cues, is_complementiser, norm, verb_forms
-from data.silver.marks import pair_marks
-from data.words import split_words
+from qawl.data.article import check_article, read_articles
+from qawl.data.silver.annotate import annotate_quotes
+from qawl.data.silver.corpus import default_exclusions, iter_corpus, read_ids, silver_corpus, silver_from_record
+from qawl.data.silver.cues import find_cues, is_complementiser, norm, verb_forms
+from qawl.data.silver.marks import pair_marks
+from qawl.data.words import split_words
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 ANT = SHARED / "ant" / "ant-multisource-v2.1.jsonl.gz"
@@ -319,7 +319,7 @@ def test_gold_ids_never_reach_silver(tmp_path):
 
 
 def test_command_excludes_gold_and_given_ids(tmp_path):
-    from train.cli import main
+    from qawl.train.commands.cli import main
 
     gold = gold_ids()[0]
     corpus = write_corpus(tmp_path / "ant.jsonl.gz", [gold, "new-1", "new-2", "new-3"])
@@ -336,7 +336,7 @@ def test_command_excludes_gold_and_given_ids(tmp_path):
 
 
 def test_command_on_native_articles_keeps_entities(tmp_path):
-    from train.cli import main
+    from qawl.train.commands.cli import main
 
     text = "وقال الوزير سامي حداد إن الحكومة ستعلن خطتها."
     ent = {"start": text.index("سامي"), "end": text.index("سامي") + len("سامي حداد"), "label": "PER"}
@@ -352,7 +352,7 @@ def test_command_on_native_articles_keeps_entities(tmp_path):
 
 
 def test_bad_corpus_line_is_reported_and_nothing_written(tmp_path, capsys):
-    from train.cli import main
+    from qawl.train.commands.cli import main
 
     corpus = tmp_path / "ant.jsonl"
     corpus.write_text('{"id": "a", "text": "نص"}\n{"id": "b"}\n', encoding="utf-8")

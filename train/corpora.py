@@ -7,11 +7,11 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from data.article import read_articles
-from data.build import WindowSpec
-from data.datasets_build import articles_to_dataset, mix, tokenize_windows
+from qawl.data.article import read_articles
+from qawl.data.build import WindowSpec
+from qawl.data.datasets_build import articles_to_dataset, mix, tokenize_windows
 
-from .config import CorpusConfig, DataConfig
+from .config import CorpusConfig, DataConfig, locate
 
 SPLITS = ("train", "dev", "test")
 logger = logging.getLogger(__name__)
@@ -26,16 +26,23 @@ def window_spec(cfg: DataConfig) -> WindowSpec:
 
 
 def read_corpus_files(corpus: CorpusConfig, paths: list[str]) -> list[dict]:
-    """Validated articles of one corpus split; raises on any problem."""
+    """Validated articles of one corpus split; raises on any problem.
+
+    Relative paths are found as :func:`locate` says (working directory first).
+    """
     if not paths:
         return []
+    paths = [locate(p) for p in paths]
     if corpus.format == "jsonl":
         return read_articles([Path(p).expanduser() for p in paths])
     if corpus.format == "standoff":
-        from data.standoff import load_standoff
+        from qawl.data.standoff import load_standoff
 
-        return [a for p in paths for a in load_standoff(p, **corpus.options)]
-    from data.formats import read_format
+        options = dict(corpus.options)
+        if isinstance(options.get("corpus"), str):
+            options["corpus"] = locate(options["corpus"])
+        return [a for p in paths for a in load_standoff(p, **options)]
+    from qawl.data.formats import read_format
 
     arts: list[dict] = []
     for p in paths:
@@ -90,6 +97,12 @@ def load_articles(cfg: DataConfig, seed: int) -> dict[str, list[tuple[CorpusConf
             if parts[s]:
                 out[s].append((corpus, parts[s]))
     return out
+
+
+def make_split(articles: list[dict], tokenizer, spec: WindowSpec) -> SplitData:
+    """Word and window datasets for articles (annotated or not), read with ``spec``."""
+    words = articles_to_dataset(articles)
+    return SplitData(articles=articles, words=words, windows=tokenize_windows(words, tokenizer, spec))
 
 
 def build_splits(cfg: DataConfig, tokenizer, seed: int) -> dict[str, SplitData]:

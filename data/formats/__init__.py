@@ -56,13 +56,13 @@ class Format:
     """One registered format: its module and what it supports."""
 
     name: str
-    module: str
+    module: str  # the module beside this file that reads and writes it
     read_options: frozenset[str]
     write_options: frozenset[str]
     out_folder: bool = False  # the writer fills a folder (else one file, or stdout)
 
     def load(self) -> ModuleType:
-        return importlib.import_module(self.module)
+        return importlib.import_module(f".{self.module}", __package__)
 
     @property
     def can_read(self) -> bool:
@@ -82,12 +82,12 @@ class Format:
 FORMATS: dict[str, Format] = {
     f.name: f
     for f in (
-        Format("jsonl", "data.formats.jsonl", frozenset(), frozenset()),
-        Format("conll", "data.formats.conll", frozenset({"tag_map", "group", "scheme"}), frozenset({"anercorp_tags"})),
-        Format("brat", "data.formats.brat", frozenset({"label_map", "drop_incomplete"}), frozenset(), out_folder=True),
-        Format("labelstudio", "data.formats.labelstudio", frozenset({"label_map", "pick"}),
+        Format("jsonl", "jsonl", frozenset(), frozenset()),
+        Format("conll", "conll", frozenset({"tag_map", "group", "scheme"}), frozenset({"anercorp_tags"})),
+        Format("brat", "brat", frozenset({"label_map", "drop_incomplete"}), frozenset(), out_folder=True),
+        Format("labelstudio", "labelstudio", frozenset({"label_map", "pick"}),
                frozenset({"target", "model_version"})),
-        Format("doccano", "data.formats.doccano", frozenset({"label_map"}), frozenset()),
+        Format("doccano", "doccano", frozenset({"label_map"}), frozenset()),
     )
 }
 

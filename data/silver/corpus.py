@@ -13,13 +13,12 @@ corpus and its splits.
 """
 from __future__ import annotations
 
-import gzip
-import io
 import json
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from ..textio import open_text
 from ..article import ArticleError, Problem, check_article
 from .annotate import annotate_quotes
 
@@ -35,12 +34,6 @@ def default_exclusions() -> list[Path]:
     """The gold stand-off folder and the splits file of this project (those that exist)."""
     root = Path(__file__).resolve().parents[1]
     return [root / p for p in _GOLD if (root / p).exists()]
-
-
-def _open(path: Path):
-    if path.suffix == ".gz":
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8")
-    return open(path, encoding="utf-8")
 
 
 def _ids_of_json(value: Any) -> set[str]:
@@ -83,7 +76,7 @@ def read_ids(path: str | Path) -> set[str]:
     ids: set[str] = set()
     problems: list[Problem] = []
     jsonl = path.name.endswith((".jsonl", ".jsonl.gz"))
-    with _open(path) as fh:
+    with open_text(path) as fh:
         for n, raw in enumerate(fh, 1):
             raw = raw.strip()
             if not raw:
@@ -112,7 +105,7 @@ def iter_corpus(corpus: str | Path) -> Iterator[tuple[int, dict]]:
     with a string ``id`` and ``text`` (naming the file and line).
     """
     corpus = Path(corpus)
-    with _open(corpus) as fh:
+    with open_text(corpus) as fh:
         for n, raw in enumerate(fh, 1):
             if not raw.strip():
                 continue

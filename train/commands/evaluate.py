@@ -18,16 +18,17 @@ def run(args) -> int:
     import json
     import sys
 
-    from data.article import read_articles
-    from train.evaluation import score_articles
-    from train.report import write_report
+    from qawl.data.article import read_articles
+    from qawl.train.evaluation.scoring import score_articles
+    from qawl.train.evaluation.report import write_report
 
     gold = read_articles(args.data)
     if args.checkpoint:
-        from train.inference import evaluate_checkpoint, load_checkpoint
+        from qawl.train.evaluation.evaluate import evaluate_checkpoint
+        from qawl.train.prediction.predict import load_checkpoint
 
-        model, tokenizer, cfg, labels = load_checkpoint(args.checkpoint)
-        scores, preds = evaluate_checkpoint(model, tokenizer, cfg, labels, gold, batch_size=args.batch_size)
+        model, tokenizer, spec, labels = load_checkpoint(args.checkpoint)
+        scores, preds = evaluate_checkpoint(model, tokenizer, spec, labels, gold, batch_size=args.batch_size)
     else:
         preds = read_articles(args.predictions)
         ids = {p["id"] for p in preds}

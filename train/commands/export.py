@@ -25,7 +25,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from models.export import ExportError, export_layer
+    from qawl.models.export import ExportError, export_layer
 
     try:
         out = export_layer(
@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     import json
     from pathlib import Path
 
-    from models.export import aggregation_for
+    from qawl.models.export import aggregation_for
 
     saved = json.loads((Path(args.checkpoint) / "config.json").read_text(encoding="utf-8"))
     strategy = aggregation_for(saved.get("qawl_windows"))

@@ -16,11 +16,12 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     import json
 
-    from train.inference import load_checkpoint, predict_articles, read_inputs
+    from qawl.train.prediction.inputs import read_inputs
+    from qawl.train.prediction.predict import load_checkpoint, predict_articles
 
     articles = read_inputs(args.inputs)
-    model, tokenizer, cfg, labels = load_checkpoint(args.checkpoint)
-    preds = predict_articles(model, tokenizer, cfg, labels, articles, batch_size=args.batch_size)
+    model, tokenizer, spec, labels = load_checkpoint(args.checkpoint)
+    preds = predict_articles(model, tokenizer, spec, labels, articles, batch_size=args.batch_size)
     out = sys.stdout if args.out == "-" else open(args.out, "w", encoding="utf-8")
     try:
         for a in preds:

@@ -20,8 +20,8 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     from pathlib import Path
 
-    from data.article import ArticleError, iter_jsonl, read_articles
-    from train.show import ShownArticle, pair_articles, render_page, score_pairs
+    from qawl.data.article import ArticleError, iter_jsonl, read_articles
+    from qawl.train.evaluation.html import ShownArticle, pair_articles, render_page, score_pairs
 
     try:
         preds = read_articles(args.predictions)
@@ -35,7 +35,7 @@ def run(args) -> int:
             lines = [n for n, _, _ in iter_jsonl(args.predictions)]
             pairs, unshown = pair_articles(preds, golds, args.predictions, args.gold, lines)
             sources.append(f"gold: {args.gold}")
-            from train.metrics import load_metric
+            from qawl.train.evaluation.metrics import load_metric
 
             entity_metric = load_metric("qawl_entities", config_name="spans", keep_in_memory=True)
             quote_metric = load_metric("qawl_quotes", keep_in_memory=True)

@@ -59,8 +59,8 @@ def _counted(arts, counts: dict):
 def run(args) -> int:
     import time
 
-    from data.article import ArticleError, read_articles, write_articles
-    from data.silver.corpus import default_exclusions, read_ids, silver_articles, silver_corpus
+    from qawl.data.article import ArticleError, read_articles, write_articles
+    from qawl.data.silver.corpus import default_exclusions, read_ids, silver_articles, silver_corpus
 
     if not args.out and not args.labelstudio:
         return _fail("give --out, --labelstudio or both")
@@ -91,8 +91,8 @@ def run(args) -> int:
             write_articles(partial, arts)
             partial.replace(out)  # only a complete output takes the final name
         if args.labelstudio:
-            from data.formats import ConvertOptions
-            from data.formats.labelstudio import write as write_tasks
+            from qawl.data.formats import ConvertOptions
+            from qawl.data.formats.labelstudio import write as write_tasks
 
             write_tasks(arts, args.labelstudio, ConvertOptions(target="predictions", model_version=args.model_version))
     except ArticleError as err:

@@ -35,7 +35,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def read_corpus_texts(path: Path) -> Iterator[str]:
     """Texts of one corpus file: per JSONL line its title/abstract/text, per .txt line the line."""
-    from models.trim import open_text
+    from qawl.data.textio import open_text
 
     kind = path.suffixes[-2] if path.suffix == ".gz" and len(path.suffixes) > 1 else path.suffix
     if kind not in (".jsonl", ".txt"):
@@ -71,8 +71,8 @@ def run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from transformers import AutoTokenizer
 
-    from models.base import local_base
-    from models.trim import collect_piece_ids, trim_vocab, write_piece_ids
+    from qawl.models.base import local_base
+    from qawl.models.trim import collect_piece_ids, trim_vocab, write_piece_ids
 
     out: Path = args.out
     if out.exists() and (not out.is_dir() or any(out.iterdir())):

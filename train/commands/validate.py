@@ -11,7 +11,7 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from data.article import check_jsonl
+    from qawl.data.article import check_jsonl
 
     total_arts, total_probs = 0, 0
     for path in args.files:

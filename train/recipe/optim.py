@@ -1,20 +1,24 @@
 """Optimizer and schedule: AdamW over per-layer learning-rate groups, warmup + linear decay."""
 from __future__ import annotations
 
-import re
-
 import torch
 
-from .config import TrainConfig
+from qawl.models.tagger import LAYER_NUMBER
 
-_LAYER = re.compile(r"\.layers?\.(\d+)\.")
+from ..config import TrainConfig
 
 
 def layer_of(name: str) -> int | None:
-    """Depth of a parameter: 0 for embeddings, i+1 for encoder layer i, None for heads."""
+    """Depth of a tagger parameter, for per-layer learning rates.
+
+    Names as in ``QawlForTokenClassification.named_parameters()``: block ``i``
+    of the encoder -> ``i + 1``; the encoder's embeddings (and their
+    projection) -> 0; heads, CRFs and any other encoder part -> ``None``
+    (trained at ``head_lr``).
+    """
     if not name.startswith("encoder."):
         return None
-    m = _LAYER.search(name)
+    m = LAYER_NUMBER.search(name)
     if m:
         return int(m.group(1)) + 1
     if "embeddings" in name:

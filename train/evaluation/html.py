@@ -22,8 +22,8 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from data.article import PART_KEYS, ArticleError, Problem
-from data.schema import ENTITY_LABELS, QUOTE_PARTS
+from qawl.data.article import PART_KEYS, ArticleError, Problem
+from qawl.data.schema import ENTITY_LABELS, QUOTE_PARTS
 
 SIDES = ("pred", "gold")
 EXCERPT_WORDS = 12  # words of a CONTENT shown in the quote table (the full span is marked in the text)

@@ -12,7 +12,7 @@ from pathlib import Path
 import torch
 from tqdm.auto import tqdm
 
-from .config import TrainConfig
+from ..config import TrainConfig
 
 STATE_FILE = "trainer_state.json"
 

@@ -7,17 +7,15 @@ from pathlib import Path
 
 import torch
 
-from data.schema import layer_tags
+from qawl.data.schema import layer_tags
 
-from .config import Config, ConfigError, ModelConfig, load_config
-
-DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "configs" / "default.yaml"
-
+from ..config import DEFAULT_CONFIG, Config, ConfigError, ModelConfig, load_config, locate
 
 def parse_cli(argv: list[str] | None = None) -> Config:
     """``[--config FILE] [key.path=value ...]`` -> merged :class:`Config`."""
     p = argparse.ArgumentParser(prog="train.py", description="Fine-tune a qawl tagger.")
-    p.add_argument("--config", default=str(DEFAULT_CONFIG), help="YAML config (default: configs/default.yaml)")
+    p.add_argument("--config", default=str(DEFAULT_CONFIG),
+                   help="YAML config, or the name of a shipped one (default: configs/default.yaml)")
     p.add_argument("overrides", nargs="*", help="dotted overrides, e.g. train.lr=3e-5")
     args = p.parse_args(argv)
     return load_config(args.config, args.overrides)
@@ -55,9 +53,10 @@ def load_base(model_cfg: ModelConfig):
     """(local base folder or hub id, tokenizer)."""
     from transformers import AutoTokenizer
 
-    from models.base import resolve_base
+    from qawl.models.base import resolve_base
 
-    base = resolve_base(model_cfg.base, keep_pieces=model_cfg.keep_pieces)
+    keep = None if model_cfg.keep_pieces is None else locate(model_cfg.keep_pieces)
+    base = resolve_base(locate(model_cfg.base), keep_pieces=keep)
     return base, AutoTokenizer.from_pretrained(base)
 
 
@@ -72,7 +71,7 @@ def usable_positions(encoder_config) -> int:
 
 def make_model(cfg: Config, base: str):
     """The tagger on ``base``; refuses windows longer than the encoder takes."""
-    from models.tagger import build_tagger
+    from qawl.models.tagger import build_tagger
 
     model_cfg = cfg.model
     model = build_tagger(

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .config import Config
+from ..config import Config, DataConfig
 
 _SCORE_KEYS = (
     ("ner_precision", "entity precision"),
@@ -17,6 +17,21 @@ _SCORE_KEYS = (
     ("quote_cue_overlap_f1", "CUE overlap F1"),
     ("attribution_accuracy", "attribution accuracy"),
 )
+
+
+def reading_of(data: DataConfig) -> str:
+    """One sentence on how the model reads text, from the run's data settings."""
+    if data.tokenize == "text":
+        how = ("the article text is tokenized whole, as a token-classification pipeline does, and pieces are "
+               "mapped to the scheme's words by their offsets")
+    else:
+        how = "each of the scheme's words is tokenized on its own (`is_split_into_words=True`)"
+    tagged = ("every sub-word carries its word's tag (B-X on the first piece, I-X on the others)" if data.all_subwords
+              else "the first sub-word of each word carries its tag")
+    return (f"words are the annotation scheme's words (letters, digits, diacritics, tatweel and ZWNJ/ZWJ glue; "
+            f"every other character is a word); {how}, in windows of {data.max_length} tokens sharing "
+            f"{data.stride} tokens of context; {tagged}; each word is decided by its first piece "
+            f"(`data.tokenize={data.tokenize}`, `data.all_subwords={str(data.all_subwords).lower()}`).")
 
 
 def _fmt(v) -> str:
@@ -46,17 +61,24 @@ def render_card(cfg: Config, labels: dict[str, list[str]], scores: dict[str, dic
         "",
         "## Use",
         "",
+        "Without qawl (only torch and transformers): the checkpoint carries its own pipeline, which cuts a text of "
+        "any length into windows as in training and returns entities and attributed quotes with character offsets.",
+        "",
         "```python",
-        "from transformers import AutoModelForTokenClassification, AutoTokenizer",
-        "model = AutoModelForTokenClassification.from_pretrained(PATH, trust_remote_code=True)",
-        "tokenizer = AutoTokenizer.from_pretrained(PATH)",
+        "from transformers import pipeline",
+        "extract = pipeline(model=PATH, trust_remote_code=True)",
+        'extract("وقال الوزير عصام لعروسي إن “الوضع مستقر”.")',
+        '# {"entities": [{"start", "end", "label", "text"}, ...], "quotes": [{"content", "source", "cue", "speaker", "kind", ...}]}',
         "```",
         "",
+        "With qawl: `qawl predict --checkpoint PATH articles.jsonl -o predictions.jsonl`.",
+        "",
+        "The bare model: `AutoModelForTokenClassification.from_pretrained(PATH, trust_remote_code=True)`; "
         "`model(**inputs).logits` is a dict: layer name -> `(batch, seq, labels)`; labels per layer are in "
-        "`config.layers` and `labels.json`. Words are the annotation scheme's words "
-        "(letters, digits, diacritics, tatweel and ZWNJ/ZWJ glue; every other character is a word), "
-        f"tokenised with `is_split_into_words=True` in windows of {cfg.data.max_length} tokens "
-        f"(stride {cfg.data.stride}); the first sub-word of each word carries its tag.",
+        "`config.layers` and `labels.json`.",
+        "",
+        "How it reads text (`qawl_windows` in `config.json`, the settings the pipeline and `qawl predict` use): "
+        + reading_of(cfg.data),
         "",
         "## Data",
         "",

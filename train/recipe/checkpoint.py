@@ -2,21 +2,23 @@
 
 A checkpoint holds: safetensors weights and the model code (``config.json``
 with each layer's labels and ``auto_map``), the tokenizer, ``labels.json``,
-the merged run config (``qawl.yaml``), ``scores.json``, a model card
-(``README.md``) and its own pipeline (``pipeline_qawl.py`` and the data
-modules it needs, registered in ``config.json`` with the window settings):
-``transformers.pipeline(model=FOLDER, trust_remote_code=True)`` runs it.
+``scores.json``, a model card (``README.md``), its own pipeline
+(``pipeline_qawl.py`` and the data modules it needs) and, in
+``config.json``, how it reads text (``qawl_windows``): the one place
+``qawl predict``, ``qawl evaluate`` and the carried pipeline take those
+settings from. ``qawl.yaml`` is the merged run config, kept as the record
+of how the model was trained; nothing reads it back to predict.
 """
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from models.carry import attach_pipeline
+from qawl.models.carry import attach_pipeline
 
+from ..config import Config, save_config
+from ..corpora import window_spec
 from .card import write_card
-from .config import Config, save_config
-from .corpora import window_spec
 
 RUN_CONFIG = "qawl.yaml"
 
@@ -33,16 +35,13 @@ def save_checkpoint(accelerator, model, tokenizer, cfg: Config, out_dir: str | P
         attach_pipeline(out, window_spec(cfg.data))
         (out / "labels.json").write_text(json.dumps(core.config.layers, ensure_ascii=False, indent=2))
         save_config(cfg, out / RUN_CONFIG)
-        write_scores(out, scores or {})
+        write_scores(out, cfg, scores or {})
     accelerator.wait_for_everyone()
     return out
 
 
-def write_scores(out: Path, scores: dict) -> None:
+def write_scores(out: Path, cfg: Config, scores: dict) -> None:
     """``scores.json`` and the model card, from split -> scores."""
     (out / "scores.json").write_text(json.dumps(scores, ensure_ascii=False, indent=2))
-    from .config import load_config
-
-    cfg = load_config(out / RUN_CONFIG) if (out / RUN_CONFIG).exists() else Config()
-    labels = json.loads((out / "labels.json").read_text()) if (out / "labels.json").exists() else {}
+    labels = json.loads((out / "labels.json").read_text())
     write_card(out, cfg, labels, scores)
