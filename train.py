@@ -16,10 +16,11 @@ from accelerate.utils import set_seed
 
 from qawl.train.batching import window_loader
 from qawl.train.config import save_config, to_dict
-from qawl.train.corpora import build_splits
+from qawl.train.corpora import build_splits, make_split, window_spec
 from qawl.train.evaluation.evaluate import evaluate_split
 from qawl.train.evaluation.report import write_report
 from qawl.train.recipe.checkpoint import save_checkpoint, write_scores
+from qawl.train.recipe.linker import fit_linker, speaker_articles
 from qawl.train.recipe.loop import fit, load_run_state, resolve_resume, total_steps
 from qawl.train.recipe.optim import make_optimizer, make_schedule
 from qawl.train.recipe.publish import publish_checkpoint
@@ -46,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
 
     # model and optimisation
     model = make_model(cfg, base)
+    # who said each quote: a linker fitted on the training split's gold speakers, carried in the config
+    model.config.qawl_linker = fit_linker(splits["train"].articles) if "quote" in labels else None
     loader = window_loader(splits["train"].windows, cfg.train.batch_size, pad_id, layers,
                            shuffle=True, seed=cfg.train.seed, group=cfg.train.group_by_length)
     sampler = loader.batch_sampler
@@ -71,8 +74,12 @@ def main(argv: list[str] | None = None) -> int:
                 keep_best=keep_best, log=log, state=state)
     if has_dev and state.best_step >= 0:
         load_weights(accelerator, model, out / "model")
-    else:
-        save_checkpoint(accelerator, model, tokenizer, cfg, out / "model")
+    core = accelerator.unwrap_model(model)
+    if core.config.qawl_linker is not None:
+        # the linker again, from the tagger's own spans of the training articles: what it will read
+        splits["linker"] = make_split(speaker_articles(splits["train"].articles), tokenizer, window_spec(cfg.data))
+        core.config.qawl_linker = fit_linker(splits["linker"].articles, evaluate("linker")[1]) or core.config.qawl_linker
+    save_checkpoint(accelerator, model, tokenizer, cfg, out / "model")
 
     # evaluate the kept model and save it with its scores
     scores, predictions = {}, {}

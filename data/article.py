@@ -191,6 +191,8 @@ def check_article(art: Any, file: str | None = None, line: int | None = None) ->
                 spk = q.get("speaker")
                 if spk is not None and not isinstance(spk, str):
                     c.add(f"'speaker' must be a string or null, got {spk!r}", what)
+                if q.get("speaker_span") is not None:  # the mention the speaker was resolved from
+                    c.span(f"{what} speaker_span", q["speaker_span"])
             _overlaps(c, parts, "quote parts overlap")
     return c.problems
 

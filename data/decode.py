@@ -33,11 +33,14 @@ def article_prediction(
     word_tags: dict[str, Sequence[int | None]],
     label_lists: dict[str, Sequence[str]],
     extra: dict | None = None,
+    linker: dict | None = None,
 ) -> dict:
     """A predicted article (``id``, ``text``, ``entities``, ``quotes``).
 
     ``word_tags`` maps a layer to one class id per word; a ``None`` left in
     it means a word was never decided, which is a bug upstream and raises.
+    ``linker``: the checkpoint's speaker linker (``qawl_linker`` in its
+    config), or None for the attribution rules.
     """
     offs = [(int(s), int(e)) for s, e in offsets]
     art = {"id": art_id, "text": text}
@@ -53,5 +56,5 @@ def article_prediction(
     if "ner" in spans:
         art["entities"] = [{"start": s, "end": e, "label": lab} for s, e, lab in spans["ner"]]
     if "quote" in spans:
-        art["quotes"] = group_quotes(text, spans["quote"], spans.get("ner", ()))
+        art["quotes"] = group_quotes(text, spans["quote"], spans.get("ner", ()), linker=linker)
     return art

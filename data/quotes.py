@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .linker import link_speakers, linker_weights
 from .words import normalise_for_match
 
 Span = tuple[int, int, str]
@@ -191,21 +192,30 @@ def group_quotes(
     quote_spans: Sequence[Span],
     entities: Sequence[Span] = (),
     rules: AttributionRules = AttributionRules(),
+    linker: dict | None = None,
 ) -> list[dict]:
     """Quotes in the scheme's format from CONTENT/SOURCE/CUE spans.
 
     Each CONTENT starts a quote. A SOURCE or CUE joins the nearest CONTENT of
     its paragraph (the earlier one on a tie: the attribution of an interrupted
     quote belongs to the first part); each quote keeps at most one of each.
-    Speakers follow ``rules``: a named source resolves to its fullest mention
-    among the entities; an anonymous one is null; a description or pronoun
-    takes the last named speaker; a quote with no source takes the speaker of
-    the nearest preceding quote of its paragraph, then of the article.
+
+    With ``linker`` (learned weights, :mod:`.linker`), each quote's speaker is
+    the article's speaker the linker scores best, or null, and ``speaker_span``
+    the mention it was resolved from. Without it, speakers follow ``rules``
+    (the baseline): a named source resolves to its fullest mention among the
+    entities; an anonymous one is null; a description or pronoun takes the
+    last named speaker; a quote with no source takes the speaker of the
+    nearest preceding quote of its paragraph, then of the article; no
+    ``speaker_span``.
     """
     contents = sorted((s, e) for s, e, lab in quote_spans if lab == "CONTENT")
     quotes = [{"content": [s, e], "source": None, "cue": None, "speaker": None, "kind": quote_kind(text, s, e)} for s, e in contents]
     sentence = sentence_index(text, contents)
     paragraph_of = paragraph_index(text)
+    # SOURCE spans with a person in them: the scheme's SOURCE is the name where the sentence gives one
+    naming = {(s, e) for s, e, lab in quote_spans if lab == "SOURCE"
+              and any(s <= es and ee <= e and el == "PER" for es, ee, el in entities)}
     for part in ("SOURCE", "CUE"):
         key = part.lower()
         claims: dict[int, tuple[tuple[int, int], tuple[int, int]]] = {}
@@ -221,8 +231,10 @@ def group_quotes(
                 # own sentence first; there, a content the part introduces
                 # (an أن/إن clause or a colon follows it) before the content it
                 # follows (an interrupted quote's attribution belongs to its
-                # first part); then distance, ties to the earlier content
-                rank = (0 if same_sentence else 1, _order(text, (s, e), (cs, ce)), _distance((s, e), (cs, ce)))
+                # first part); then, among SOURCEs, one naming a person; then
+                # distance, ties to the earlier content
+                rank = (0 if same_sentence else 1, _order(text, (s, e), (cs, ce)),
+                        0 if part == "CUE" or (s, e) in naming else 1, _distance((s, e), (cs, ce)))
                 if best is None or rank < best[0]:
                     best = (rank, qi)
             if best is None:
@@ -232,6 +244,9 @@ def group_quotes(
                 claims[qi] = (rank, (s, e))
         for qi, (_, sp) in claims.items():
             quotes[qi][key] = [sp[0], sp[1]]
+    if linker is not None:
+        link_speakers(text, quotes, entities, linker_weights(linker))
+        return quotes
     last_speaker: dict[int, str | None] = {}
     article_last: str | None = None  # last speaker with a name
     for q in quotes:

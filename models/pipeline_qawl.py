@@ -13,7 +13,7 @@ the source tree its relative imports have nothing next to them.
 Per text the output is ``{"entities": [...], "quotes": [...]}`` (a key only
 for the layers the model has): entities ``{"start", "end", "label",
 "text"}`` and quotes in the annotation scheme's form (``content``,
-``source``, ``cue`` as ``[start, end]`` or null, ``speaker``, ``kind``) plus
+``source``, ``cue`` as ``[start, end]`` or null, ``speaker``, ``speaker_span``, ``kind``) plus
 ``text``: part name -> the part's string (null where the part is). Offsets
 are Python ``str`` indices into the given text, end exclusive.
 
@@ -54,6 +54,7 @@ class QawlPipeline(ChunkPipeline):
         self.spec = window_spec_from_config(getattr(self.model.config, "qawl_windows", None))
         self.frame = special_token_frame(self.tokenizer)
         self.label_lists = {name: list(tags) for name, tags in self.model.config.layers.items()}
+        self.linker = getattr(self.model.config, "qawl_linker", None)  # None: the attribution rules
 
     def _sanitize_parameters(self, **kwargs):
         if kwargs:
@@ -108,7 +109,7 @@ class QawlPipeline(ChunkPipeline):
                 decided = tags[tags >= 0].tolist()
                 scatter_window_tags(win["window"]["word_ids"], win["window"]["scored"], decided, word_tags[layer])
         text = row["text"]
-        pred = article_prediction(INPUT_ID, text, row["word_offsets"], word_tags, self.label_lists)
+        pred = article_prediction(INPUT_ID, text, row["word_offsets"], word_tags, self.label_lists, linker=self.linker)
         out = {}
         if "entities" in pred:
             out["entities"] = [{**e, "text": text[e["start"] : e["end"]]} for e in pred["entities"]]

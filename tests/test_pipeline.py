@@ -82,13 +82,17 @@ def checkpoint(tiny_bert, tmp_path_factory, request) -> dict:
     default run's settings)."""
     from transformers import AutoTokenizer
 
+    from qawl.data.article import read_articles
     from qawl.train.config import Config
     from qawl.train.recipe.checkpoint import save_checkpoint
+    from qawl.train.recipe.linker import fit_linker
     from qawl.train.prediction.predict import default_accelerator
 
     torch.manual_seed(0)
     model = build_tagger(tiny_bert, LAYERS, crf=["quote"]).eval()
     spread_heads(model, seed=14)
+    # the speaker linker as a training run fits it (on the sample corpus's gold speakers)
+    model.config.qawl_linker = fit_linker(read_articles([SAMPLE / "train.jsonl"]))
     cfg = Config()
     cfg.data.max_length, cfg.data.stride = MAX_LENGTH, STRIDE
     cfg.data.normalise.diacritics = True
@@ -248,6 +252,8 @@ def test_pipeline_gives_what_qawl_predict_gives(piped, predicted, articles):
     assert n_entities > 0 and n_quotes > 0
     quotes = [q for out in piped["batched"][:8] for q in out["quotes"]]
     assert any(q["source"] for q in quotes) and any(q["cue"] for q in quotes)
+    # the checkpoint's linker named speakers, from mentions, in both
+    assert any(q["speaker"] and q["speaker_span"] for q in quotes)
 
 
 def test_batches_single_texts_and_empty_text(piped):

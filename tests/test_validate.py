@@ -30,7 +30,7 @@ def good_article(aid: str = "ok-1") -> dict:
         "text": TEXT,
         "title": "kept as is",
         "entities": [{"start": per[0], "end": per[1], "label": "PER"}, {"start": loc[0], "end": loc[1], "label": "LOC", "note": "x"}],
-        "quotes": [{"content": offsets("الوضع مستقر"), "source": per, "cue": offsets("قال"), "speaker": "عصام لعروسي", "kind": "direct", "extra": 1}],
+        "quotes": [{"content": offsets("الوضع مستقر"), "source": per, "cue": offsets("قال"), "speaker": "عصام لعروسي", "speaker_span": per, "kind": "direct", "extra": 1}],
     }
 
 
@@ -52,6 +52,7 @@ def broken_lines() -> list[tuple[str, str]]:
     with_("kind", lambda a: a["quotes"][0].__setitem__("kind", "reported"), "'kind' must be one of")
     with_("parts", lambda a: a["quotes"][0].__setitem__("cue", offsets("الوزير عصام")), "quote parts overlap")
     with_("end-mid", lambda a: a["quotes"][0].__setitem__("source", [offsets("عصام")[0], offsets("عصام")[1] - 1]), "does not end at the end of a word")
+    with_("speaker-span", lambda a: a["quotes"][0].__setitem__("speaker_span", [offsets("عصام")[0], 400]), "speaker_span")
     cases.append(('{"id": "bad-json", "text": "قال"', "malformed JSON"))
     cases.append((json.dumps({"id": "no-text"}), "missing key 'text'"))
     cases.append((json.dumps({"id": 7, "text": "قال", "entities": "none"}), "'entities' must be a list"))

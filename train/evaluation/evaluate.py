@@ -10,7 +10,7 @@ from qawl.data.build import WindowSpec
 
 from ..batching import window_loader
 from ..corpora import SplitData, make_split
-from ..prediction.windows import assemble_articles, predict_windows
+from ..prediction.windows import assemble_articles, predict_windows, speaker_linker
 from .scoring import score_articles
 
 
@@ -23,7 +23,8 @@ def evaluate_split(model, split: SplitData, accelerator, *, batch_size: int, pad
     """
     loader = accelerator.prepare_data_loader(window_loader(split.windows, batch_size, pad_id, layers))
     preds, loss = predict_windows(model, loader, accelerator, layers)
-    pred_articles = assemble_articles(split, preds, label_lists)
+    linker = speaker_linker(accelerator.unwrap_model(model))
+    pred_articles = assemble_articles(split, preds, label_lists, linker)
     scores = score_articles(split.articles, pred_articles, layers)
     scores["loss"] = loss
     return scores, pred_articles

@@ -14,7 +14,7 @@ from qawl.data.build import WindowSpec, window_spec_from_config
 
 from ..batching import window_loader
 from ..corpora import make_split
-from .windows import assemble_articles, predict_windows
+from .windows import assemble_articles, predict_windows, speaker_linker
 
 
 class CheckpointError(ValueError):
@@ -58,11 +58,12 @@ def predict_articles(model, tokenizer, spec: WindowSpec, labels: dict, articles:
     plain = [{"id": a["id"], "text": a["text"]} for a in articles]
     split = make_split(plain, tokenizer, spec)
     layers = list(labels)
+    linker = speaker_linker(model)
     model = accelerator.prepare_model(model, evaluation_mode=True)
     loader = accelerator.prepare_data_loader(window_loader(split.windows, batch_size, tokenizer.pad_token_id, layers))
     preds, _ = predict_windows(model, loader, accelerator, layers)
     out = []
-    for src, pred in zip(articles, assemble_articles(split, preds, labels)):
+    for src, pred in zip(articles, assemble_articles(split, preds, labels, linker)):
         extra = {k: v for k, v in src.items() if k not in ("entities", "quotes")}
         out.append({**extra, **pred})
     return out

@@ -1,0 +1,188 @@
+"""Who said it: name clustering and the learned linker, on invented Arabic articles.
+
+One small article per failure class of speaker attribution (a speaker
+written short, continuations after a second person, organisations,
+a SOURCE the entity layer missed, descriptions and honorifics, a cue word
+taken for a SOURCE). Spans are given, so these test attribution alone; the
+linker is fitted on the bundled sample corpus, as the default run fits it.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qawl.data.article import read_articles
+from qawl.data.linker import link_speakers, linker_weights
+from qawl.data.quotes import group_quotes
+from qawl.data.speakers import describe_source, display_name, find_speakers, name_key, same_name
+from qawl.train.recipe.linker import fit_linker
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+
+
+@pytest.fixture(scope="module")
+def weights() -> dict[str, float]:
+    return linker_weights(fit_linker(read_articles([SAMPLE / "train.jsonl"])))
+
+
+def span(text: str, part: str, nth: int = 0) -> tuple[int, int]:
+    """Offsets of the ``nth`` occurrence of ``part`` in ``text``."""
+    at = -1
+    for _ in range(nth + 1):
+        at = text.index(part, at + 1)
+    return at, at + len(part)
+
+
+def attribute(text: str, entities: list[tuple[str, str, int]], quotes: list[dict], weights) -> list[dict]:
+    """Quotes attributed by the linker. ``entities``: (surface, label, nth);
+    ``quotes``: content / source / cue as (surface, nth) or None."""
+    ents = [(*span(text, s, n), lab) for s, lab, n in entities]
+    out = []
+    for q in quotes:
+        out.append({k: None if q.get(k) is None else list(span(text, *q[k])) for k in ("content", "source", "cue")})
+    link_speakers(text, out, ents, weights)
+    return out
+
+
+# --- names ----------------------------------------------------------------------------
+
+def test_name_keys_drop_clitics_articles_and_joiners():
+    assert name_key("والمطيري") == name_key("المطيري") == name_key("مطيري")
+    assert name_key("لألكسندر كوغان") == name_key("ألكسندر كوغان")
+    assert name_key("عبد الكريم بن سالم المطيري") == ("عبد", "كريم", "سالم", "مطيري")
+    assert display_name("لألكسندر كوغان") == "ألكسندر كوغان"
+    assert display_name("وليد جنبلاط") == "وليد جنبلاط" and display_name("وكالة الأنباء") == "وكالة الأنباء"
+    assert display_name("فلاديمير بوتين") == "فلاديمير بوتين"
+
+
+@pytest.mark.parametrize("short, full", [
+    ("المطيري", "عبد الكريم بن سالم المطيري"),
+    ("عبد الكريم المطيري", "عبد الكريم بن سالم المطيري"),
+    ("مطيري", "عبد الكريم المطيري"),
+    ("آل ثاني", "سعود آل ثاني"),
+    ("الجولاني", "أبو محمد الجولاني"),
+    ("بيترسون", "هانز بيترسن"),  # one foreign name spelt two ways
+    ("هازار", "إدين هازارد"),
+    ("لمونفس", "ليسلي مونفس"),  # a proclitic the entity span kept
+])
+def test_shorter_forms_are_the_same_name(short, full):
+    assert same_name(short, full) and same_name(full, short)
+
+
+@pytest.mark.parametrize("a, b", [("محمد", "محمود"), ("علي", "عليان"), ("محمد صلاح", "محمد بن سلمان"),
+                                  ("سعيد", "سعد"), ("أحمد الكبير", "سامي العبدالله")])
+def test_different_names_stay_apart(a, b):
+    assert not same_name(a, b)
+
+
+def test_sources_are_sorted_into_pronouns_cues_anonymous_descriptions_and_names():
+    assert describe_source("هو") == describe_source("معاليه") == describe_source("فضيلته") == "pronoun"
+    assert describe_source("موردا") == describe_source("مضيفا") == "cue"
+    assert describe_source("مصادر مطلعة") == describe_source("مسؤول في الوزارة") == "anonymous"
+    assert describe_source("الوزير") == describe_source("رئيس اللجنة") == "description"
+    assert describe_source("دفتردار") == "name"
+
+
+def test_clusters_keep_the_fullest_name_and_what_introduced_it():
+    text = "وقال وزير الثروة السمكية فهد كفاين إن البحث مستمر. وقال كفاين إن الوضع صعب."
+    (speaker,) = find_speakers(text, [(*span(text, "فهد كفاين"), "PER"), (*span(text, "كفاين", 1), "PER")])
+    assert speaker.name == "فهد كفاين" and len(speaker.mentions) == 2
+    assert {"وزير", "ثروه", "سمكيه"} <= speaker.intro
+
+
+# --- the six failure classes --------------------------------------------------------------
+
+def test_a_speaker_written_short_gets_the_fullest_name(weights):
+    text = ("وقال عبد الكريم بن سالم المطيري، رئيس الجمعية، إن العمل مستمر. "
+            "وأضاف المطيري أن الخطة جاهزة. وقال عبد الكريم المطيري إن الدعم كبير. "
+            "وقال المدرب هانز بيترسن إن الفريق جاهز. وأكد بيترسون أن اللاعبين بخير.")
+    quotes = attribute(text, [("عبد الكريم بن سالم المطيري", "PER", 0), ("المطيري", "PER", 1),
+                              ("عبد الكريم المطيري", "PER", 0), ("هانز بيترسن", "PER", 0), ("بيترسون", "PER", 0)], [
+        {"content": ("العمل مستمر", 0), "source": ("عبد الكريم بن سالم المطيري", 0), "cue": ("وقال", 0)},
+        {"content": ("الخطة جاهزة", 0), "source": ("المطيري", 1), "cue": ("وأضاف", 0)},
+        {"content": ("الدعم كبير", 0), "source": ("عبد الكريم المطيري", 0), "cue": ("وقال", 1)},
+        {"content": ("الفريق جاهز", 0), "source": ("هانز بيترسن", 0), "cue": ("وقال", 2)},
+        {"content": ("اللاعبين بخير", 0), "source": ("بيترسون", 0), "cue": ("وأكد", 0)},
+    ], weights)
+    assert [q["speaker"] for q in quotes] == ["عبد الكريم بن سالم المطيري"] * 3 + ["هانز بيترسن"] * 2
+    assert quotes[1]["speaker_span"] == list(span(text, "المطيري", 1))  # the mention it was resolved from
+
+
+def test_continuations_stay_with_the_speaker_after_a_second_person_is_mentioned(weights):
+    text = ("قال وزير الخارجية أحمد الكبير إن المحادثات كانت مثمرة. "
+            "جاء ذلك خلال لقائه وزير المالية سامي العبدالله في الرباط. "
+            "وأضاف أن الجولة المقبلة ستعقد في مايو. وتابع أن الاتفاق قريب. وأشار إلى أن الوفد سيعود غدا.")
+    quotes = attribute(text, [("أحمد الكبير", "PER", 0), ("سامي العبدالله", "PER", 0), ("الرباط", "LOC", 0)], [
+        {"content": ("المحادثات كانت مثمرة", 0), "source": ("أحمد الكبير", 0), "cue": ("قال", 0)},
+        {"content": ("الجولة المقبلة ستعقد في مايو", 0), "cue": ("وأضاف", 0)},
+        {"content": ("الاتفاق قريب", 0), "cue": ("وتابع", 0)},
+        {"content": ("الوفد سيعود غدا", 0), "cue": ("وأشار", 0)},
+    ], weights)
+    assert [q["speaker"] for q in quotes] == ["أحمد الكبير"] * 4
+
+
+def test_organisations_speak(weights):
+    text = ("وقالت وزارة الصحة في بيان إن عدد الإصابات تراجع. وأضافت الوزارة أن اللقاحات متوفرة. "
+            "وقالت إدارة النادي إن المدرب باق في منصبه. وأكدت حركة النهضة أنها ستشارك في الانتخابات.")
+    quotes = attribute(text, [("وزارة الصحة", "ORG", 0), ("حركة النهضة", "ORG", 0)], [
+        {"content": ("عدد الإصابات تراجع", 0), "source": ("وزارة الصحة", 0), "cue": ("وقالت", 0)},
+        {"content": ("اللقاحات متوفرة", 0), "source": ("الوزارة", 0), "cue": ("وأضافت", 0)},
+        {"content": ("المدرب باق في منصبه", 0), "source": ("إدارة النادي", 0), "cue": ("وقالت", 1)},
+        {"content": ("ستشارك في الانتخابات", 0), "source": ("حركة النهضة", 0), "cue": ("وأكدت", 0)},
+    ], weights)
+    assert [q["speaker"] for q in quotes] == ["وزارة الصحة", "وزارة الصحة", "إدارة النادي", "حركة النهضة"]
+
+
+def test_a_source_the_entity_layer_missed_still_names_the_speaker(weights):
+    text = ("افتتح المهندس وليد دفتردار المشروع أمس. وقال دفتردار إن المشروع سيكتمل قريبا. "
+            "وقال رياشي إن التمويل متوفر. وأعلن مكتب المحافظ أن الطريق سيفتح الأحد.")
+    quotes = attribute(text, [("وليد دفتردار", "PER", 0)], [
+        {"content": ("المشروع سيكتمل قريبا", 0), "source": ("دفتردار", 1), "cue": ("وقال", 0)},
+        {"content": ("التمويل متوفر", 0), "source": ("رياشي", 0), "cue": ("وقال", 1)},
+        {"content": ("الطريق سيفتح الأحد", 0), "source": ("مكتب المحافظ", 0), "cue": ("وأعلن", 0)},
+    ], weights)
+    assert [q["speaker"] for q in quotes] == ["وليد دفتردار", "رياشي", "مكتب المحافظ"]
+
+
+def test_descriptions_and_honorifics_resolve_to_the_name_they_stand_for(weights):
+    text = ("استقبل رئيس اللجنة الأولمبية خالد الحربي الوفد في الرياض. "
+            "وقال رئيس اللجنة إن الاستعدادات اكتملت. وأكد معاليه أن الدعم مستمر. "
+            "وعقد وزير الخارجية الفرنسي جان لوران ووزير الخارجية الألماني هانز مولر مؤتمرا صحفيا. "
+            "وقال الوزير الألماني إن الحوار مفيد. وقال الوزير الفرنسي إن الخلاف انتهى.")
+    quotes = attribute(text, [("خالد الحربي", "PER", 0), ("الرياض", "LOC", 0), ("جان لوران", "PER", 0),
+                              ("هانز مولر", "PER", 0)], [
+        {"content": ("الاستعدادات اكتملت", 0), "source": ("رئيس اللجنة", 1), "cue": ("وقال", 0)},
+        {"content": ("الدعم مستمر", 0), "source": ("معاليه", 0), "cue": ("وأكد", 0)},
+        {"content": ("الحوار مفيد", 0), "source": ("الوزير الألماني", 0), "cue": ("وقال", 1)},
+        {"content": ("الخلاف انتهى", 0), "source": ("الوزير الفرنسي", 0), "cue": ("وقال", 2)},
+    ], weights)
+    assert [q["speaker"] for q in quotes] == ["خالد الحربي", "خالد الحربي", "هانز مولر", "جان لوران"]
+
+
+def test_a_cue_word_taken_for_a_source_is_never_the_speaker(weights):
+    text = "وقال رئيس البلدية سمير العلي إن الطرق ستصلح. وأضاف موردا أن العمل يبدأ غدا."
+    quotes = attribute(text, [("سمير العلي", "PER", 0)], [
+        {"content": ("الطرق ستصلح", 0), "source": ("سمير العلي", 0), "cue": ("وقال", 0)},
+        {"content": ("العمل يبدأ غدا", 0), "source": ("موردا", 0), "cue": ("وأضاف", 0)},
+    ], weights)
+    assert [q["speaker"] for q in quotes] == ["سمير العلي", "سمير العلي"]
+
+
+def test_anonymous_and_plural_sources_have_no_speaker(weights):
+    text = ("وقال الوزير سمير العلي إن الطرق ستصلح. وقالت مصادر مطلعة إن الميزانية تأخرت. "
+            "وقال محللون إن الأسعار سترتفع.")
+    quotes = attribute(text, [("سمير العلي", "PER", 0)], [
+        {"content": ("الطرق ستصلح", 0), "source": ("سمير العلي", 0), "cue": ("وقال", 0)},
+        {"content": ("الميزانية تأخرت", 0), "source": ("مصادر مطلعة", 0), "cue": ("وقالت", 0)},
+        {"content": ("الأسعار سترتفع", 0), "source": ("محللون", 0), "cue": ("وقال", 1)},
+    ], weights)
+    assert [q["speaker"] for q in quotes] == ["سمير العلي", None, None]
+    assert quotes[1]["speaker_span"] is None
+
+
+def test_group_quotes_with_a_linker_fills_speaker_spans(weights):
+    text = "قال الوزير سمير العلي إن الطرق ستصلح."
+    parts = [(*span(text, "سمير العلي"), "SOURCE"), (*span(text, "قال"), "CUE"), (*span(text, "الطرق ستصلح"), "CONTENT")]
+    (q,) = group_quotes(text, parts, [(*span(text, "سمير العلي"), "PER")], linker={"format": 1, "weights": weights})
+    assert q["speaker"] == "سمير العلي" and q["speaker_span"] == list(span(text, "سمير العلي"))
