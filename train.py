@@ -47,7 +47,8 @@ def main(argv: list[str] | None = None) -> int:
 
     # model and optimisation
     model = make_model(cfg, base)
-    # who said each quote: a linker fitted on the training split's gold speakers, carried in the config
+    # how quotes are cut (the rules' boundaries) and attributed (a linker fitted on the gold speakers)
+    model.config.qawl_rule_boundaries = cfg.model.rule_boundaries and "quote" in labels
     model.config.qawl_linker = fit_linker(splits["train"].articles) if "quote" in labels else None
     loader = window_loader(splits["train"].windows, cfg.train.batch_size, pad_id, layers,
                            shuffle=True, seed=cfg.train.seed, group=cfg.train.group_by_length)

@@ -1,6 +1,6 @@
 """Scores of the rule-based quote annotator on the gold ANT stand-off corpus.
 
-The rules (:func:`data.silver.annotate.annotate_quotes`) annotate the gold
+The rules (:func:`qawl.data.quote_rules.annotate_quotes`) annotate the gold
 articles' text and are scored with the project's quote scorer
 (``train.metrics.load_metric("qawl_quotes")``): exact and word-overlap
 P/R/F1 for CONTENT, SOURCE and CUE, and attribution accuracy. Two systems:
@@ -76,7 +76,7 @@ def load_gold(args: argparse.Namespace) -> tuple[dict[str, list[dict]], str]:
 
 def annotate(arts: list[dict], system: str) -> tuple[list[dict], float, int]:
     """Predicted articles, wall seconds and words annotated."""
-    from qawl.data.silver.annotate import annotate_quotes
+    from qawl.data.quote_rules import annotate_quotes
     from qawl.data.words import split_words
 
     words = sum(len(split_words(a["text"])) for a in arts)
@@ -148,7 +148,7 @@ def markdown(result: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    from qawl.data.silver.annotate import annotate_quotes
+    from qawl.data.quote_rules import annotate_quotes
 
     gold, splits_from = load_gold(args)
     annotate_quotes("وقال إن")  # warm-up: builds the word pattern and the cue lexicon outside the timings

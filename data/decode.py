@@ -6,9 +6,26 @@ entities and attributed quotes.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from .align import tags_to_spans
 from .quotes import group_quotes
+
+
+@dataclass(frozen=True)
+class QuoteDecoding:
+    """How a checkpoint turns quote-part spans into quotes, from its config:
+    ``linker`` (``qawl_linker``: the learned speaker linker, or None for the
+    attribution rules) and ``rule_boundaries`` (``qawl_rule_boundaries``: the
+    rules cut the tagger's quotes, :mod:`.boundaries`)."""
+
+    linker: dict | None = None
+    rule_boundaries: bool = False
+
+
+def quote_decoding(config) -> QuoteDecoding:
+    """The :class:`QuoteDecoding` a model config carries (defaults where it carries none)."""
+    return QuoteDecoding(getattr(config, "qawl_linker", None), bool(getattr(config, "qawl_rule_boundaries", False)))
 
 
 def scatter_window_tags(
@@ -33,14 +50,13 @@ def article_prediction(
     word_tags: dict[str, Sequence[int | None]],
     label_lists: dict[str, Sequence[str]],
     extra: dict | None = None,
-    linker: dict | None = None,
+    decoding: QuoteDecoding = QuoteDecoding(),
 ) -> dict:
     """A predicted article (``id``, ``text``, ``entities``, ``quotes``).
 
     ``word_tags`` maps a layer to one class id per word; a ``None`` left in
     it means a word was never decided, which is a bug upstream and raises.
-    ``linker``: the checkpoint's speaker linker (``qawl_linker`` in its
-    config), or None for the attribution rules.
+    ``decoding``: how quotes are cut and attributed (:class:`QuoteDecoding`).
     """
     offs = [(int(s), int(e)) for s, e in offsets]
     art = {"id": art_id, "text": text}
@@ -56,5 +72,6 @@ def article_prediction(
     if "ner" in spans:
         art["entities"] = [{"start": s, "end": e, "label": lab} for s, e, lab in spans["ner"]]
     if "quote" in spans:
-        art["quotes"] = group_quotes(text, spans["quote"], spans.get("ner", ()), linker=linker)
+        art["quotes"] = group_quotes(text, spans["quote"], spans.get("ner", ()), linker=decoding.linker,
+                                     rule_boundaries=decoding.rule_boundaries)
     return art

@@ -17,8 +17,15 @@ import bisect
 import math
 from collections.abc import Sequence
 
-from .speakers import (ORG_HEADS, Speaker, describe_source, description_words, find_speakers, key_within,
-                       name_key)
+from .speakers import (
+    ORG_HEADS,
+    Speaker,
+    describe_source,
+    description_words,
+    find_speakers,
+    key_within,
+    name_key,
+)
 
 #: features of a (quote, speaker) pair; the null candidate has its own
 SPEAKER_FEATURES = (

@@ -11,7 +11,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .boundaries import cut_quotes
 from .linker import link_speakers, linker_weights
+from .speakers import fullest_mention
 from .words import normalise_for_match
 
 Span = tuple[int, int, str]
@@ -83,26 +85,6 @@ def _order(text: str, part: tuple[int, int], content: tuple[int, int]) -> int:
 
 def _distance(a: tuple[int, int], b: tuple[int, int]) -> int:
     return max(0, b[0] - a[1], a[0] - b[1])
-
-
-def fullest_mention(text: str, name: str, entities: Sequence[Span], label: str | None = None) -> str:
-    """The longest entity in the article (of ``label``, else PER or ORG) that
-    contains ``name`` as whole words, after Arabic normalisation; ``name``
-    itself when none does."""
-    key = normalise_for_match(name).split()
-    if not key:
-        return name
-    labels = (label,) if label else ("PER", "ORG")
-    best, best_len = name, len(key)
-    for s, e, lab in entities:
-        if lab not in labels:
-            continue
-        cand = text[s:e]
-        words = normalise_for_match(cand).split()
-        n = len(key)
-        if len(words) > best_len and any(words[i:i + n] == key for i in range(len(words) - n + 1)):
-            best, best_len = cand, len(words)
-    return best
 
 
 PRONOUNS = frozenset(normalise_for_match(w) for w in "هو هي هم هما هن".split())
@@ -193,12 +175,15 @@ def group_quotes(
     entities: Sequence[Span] = (),
     rules: AttributionRules = AttributionRules(),
     linker: dict | None = None,
+    rule_boundaries: bool = False,
 ) -> list[dict]:
     """Quotes in the scheme's format from CONTENT/SOURCE/CUE spans.
 
     Each CONTENT starts a quote. A SOURCE or CUE joins the nearest CONTENT of
     its paragraph (the earlier one on a tie: the attribution of an interrupted
     quote belongs to the first part); each quote keeps at most one of each.
+    With ``rule_boundaries``, the quotes are then cut by the rules
+    (:func:`.boundaries.cut_quotes`).
 
     With ``linker`` (learned weights, :mod:`.linker`), each quote's speaker is
     the article's speaker the linker scores best, or null, and ``speaker_span``
@@ -244,6 +229,10 @@ def group_quotes(
                 claims[qi] = (rank, (s, e))
         for qi, (_, sp) in claims.items():
             quotes[qi][key] = [sp[0], sp[1]]
+    if rule_boundaries:
+        quotes = cut_quotes(text, quotes, entities)
+        for q in quotes:
+            q["speaker"] = None
     if linker is not None:
         link_speakers(text, quotes, entities, linker_weights(linker))
         return quotes

@@ -151,6 +151,26 @@ def display_name(text: str) -> str:
     return bare + sep + rest
 
 
+def fullest_mention(text: str, name: str, entities: Sequence[Span], label: str | None = None) -> str:
+    """The longest entity in the article (of ``label``, else PER or ORG) that
+    contains ``name`` as whole words, after Arabic normalisation; ``name``
+    itself when none does."""
+    key = normalise_for_match(name).split()
+    if not key:
+        return name
+    labels = (label,) if label else ("PER", "ORG")
+    best, best_len = name, len(key)
+    for s, e, lab in entities:
+        if lab not in labels:
+            continue
+        cand = text[s:e]
+        words = normalise_for_match(cand).split()
+        n = len(key)
+        if len(words) > best_len and any(words[i:i + n] == key for i in range(len(words) - n + 1)):
+            best, best_len = cand, len(words)
+    return best
+
+
 @dataclass
 class Mention:
     """One mention of a speaker: ``[start, end)`` in the text, its label

@@ -27,7 +27,7 @@ import torch
 from transformers.pipelines.base import ChunkPipeline
 
 from .build import article_to_row, special_token_frame, window_rows, window_spec_from_config
-from .decode import article_prediction, scatter_window_tags
+from .decode import article_prediction, quote_decoding, scatter_window_tags
 
 #: article id given to each input text (it appears only in error messages)
 INPUT_ID = "input"
@@ -54,7 +54,7 @@ class QawlPipeline(ChunkPipeline):
         self.spec = window_spec_from_config(getattr(self.model.config, "qawl_windows", None))
         self.frame = special_token_frame(self.tokenizer)
         self.label_lists = {name: list(tags) for name, tags in self.model.config.layers.items()}
-        self.linker = getattr(self.model.config, "qawl_linker", None)  # None: the attribution rules
+        self.decoding = quote_decoding(self.model.config)  # how quotes are cut and attributed
 
     def _sanitize_parameters(self, **kwargs):
         if kwargs:
@@ -109,7 +109,7 @@ class QawlPipeline(ChunkPipeline):
                 decided = tags[tags >= 0].tolist()
                 scatter_window_tags(win["window"]["word_ids"], win["window"]["scored"], decided, word_tags[layer])
         text = row["text"]
-        pred = article_prediction(INPUT_ID, text, row["word_offsets"], word_tags, self.label_lists, linker=self.linker)
+        pred = article_prediction(INPUT_ID, text, row["word_offsets"], word_tags, self.label_lists, decoding=self.decoding)
         out = {}
         if "entities" in pred:
             out["entities"] = [{**e, "text": text[e["start"] : e["end"]]} for e in pred["entities"]]

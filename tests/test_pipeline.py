@@ -91,7 +91,9 @@ def checkpoint(tiny_bert, tmp_path_factory, request) -> dict:
     torch.manual_seed(0)
     model = build_tagger(tiny_bert, LAYERS, crf=["quote"]).eval()
     spread_heads(model, seed=14)
-    # the speaker linker as a training run fits it (on the sample corpus's gold speakers)
+    # quotes decoded as a training run sets them up: the rules' boundaries and a speaker
+    # linker fitted on the sample corpus's gold speakers
+    model.config.qawl_rule_boundaries = True
     model.config.qawl_linker = fit_linker(read_articles([SAMPLE / "train.jsonl"]))
     cfg = Config()
     cfg.data.max_length, cfg.data.stride = MAX_LENGTH, STRIDE

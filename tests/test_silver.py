@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from qawl.data.article import check_article, read_articles
-from qawl.data.silver.annotate import annotate_quotes
+from qawl.data.quote_rules import annotate_quotes
 from qawl.data.silver.corpus import default_exclusions, iter_corpus, read_ids, silver_corpus, silver_from_record
-from qawl.data.silver.cues import find_cues, is_complementiser, norm, verb_forms
-from qawl.data.silver.marks import pair_marks
+from qawl.data.quote_cues import find_cues, is_complementiser, norm, verb_forms
+from qawl.data.quote_marks import pair_marks
 from qawl.data.words import split_words
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"

@@ -101,6 +101,7 @@ class ModelConfig:
     crf: list[str] = field(default_factory=list)  # layers decoded with a CRF
     dropout: float = 0.1
     loss_weights: dict[str, float] = field(default_factory=dict)
+    rule_boundaries: bool = True  # the Arabic quote rules cut the tagger's quotes (off for other languages)
 
 
 @dataclass

@@ -20,7 +20,7 @@ from typing import Any
 
 from ..textio import open_text
 from ..article import ArticleError, Problem, check_article
-from .annotate import annotate_quotes
+from ..quote_rules import annotate_quotes
 
 #: keys of an ANT line kept in a silver article (``text`` among them)
 ANT_KEYS: tuple[str, ...] = ("id", "text", "source", "category", "title", "url")

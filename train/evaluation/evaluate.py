@@ -7,10 +7,11 @@ tokens.
 from __future__ import annotations
 
 from qawl.data.build import WindowSpec
+from qawl.data.decode import quote_decoding
 
 from ..batching import window_loader
 from ..corpora import SplitData, make_split
-from ..prediction.windows import assemble_articles, predict_windows, speaker_linker
+from ..prediction.windows import assemble_articles, predict_windows
 from .scoring import score_articles
 
 
@@ -23,8 +24,8 @@ def evaluate_split(model, split: SplitData, accelerator, *, batch_size: int, pad
     """
     loader = accelerator.prepare_data_loader(window_loader(split.windows, batch_size, pad_id, layers))
     preds, loss = predict_windows(model, loader, accelerator, layers)
-    linker = speaker_linker(accelerator.unwrap_model(model))
-    pred_articles = assemble_articles(split, preds, label_lists, linker)
+    decoding = quote_decoding(accelerator.unwrap_model(model).config)
+    pred_articles = assemble_articles(split, preds, label_lists, decoding)
     scores = score_articles(split.articles, pred_articles, layers)
     scores["loss"] = loss
     return scores, pred_articles

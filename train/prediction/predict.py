@@ -11,10 +11,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from qawl.data.build import WindowSpec, window_spec_from_config
+from qawl.data.decode import quote_decoding
 
 from ..batching import window_loader
 from ..corpora import make_split
-from .windows import assemble_articles, predict_windows, speaker_linker
+from .windows import assemble_articles, predict_windows
 
 
 class CheckpointError(ValueError):
@@ -23,9 +24,8 @@ class CheckpointError(ValueError):
 
 def load_checkpoint(ckpt: str | Path):
     """(model in eval mode, tokenizer, window settings, label lists) of a checkpoint folder."""
-    from transformers import AutoTokenizer
-
     from qawl.models.modeling_qawl import QawlForTokenClassification
+    from transformers import AutoTokenizer
 
     ckpt = Path(ckpt)
     if not (ckpt / "config.json").is_file():
@@ -58,12 +58,12 @@ def predict_articles(model, tokenizer, spec: WindowSpec, labels: dict, articles:
     plain = [{"id": a["id"], "text": a["text"]} for a in articles]
     split = make_split(plain, tokenizer, spec)
     layers = list(labels)
-    linker = speaker_linker(model)
+    decoding = quote_decoding(model.config)
     model = accelerator.prepare_model(model, evaluation_mode=True)
     loader = accelerator.prepare_data_loader(window_loader(split.windows, batch_size, tokenizer.pad_token_id, layers))
     preds, _ = predict_windows(model, loader, accelerator, layers)
     out = []
-    for src, pred in zip(articles, assemble_articles(split, preds, labels, linker)):
+    for src, pred in zip(articles, assemble_articles(split, preds, labels, decoding)):
         extra = {k: v for k, v in src.items() if k not in ("entities", "quotes")}
         out.append({**extra, **pred})
     return out

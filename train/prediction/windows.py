@@ -3,8 +3,7 @@ training's evaluation, ``qawl predict`` and ``qawl evaluate`` share."""
 from __future__ import annotations
 
 import torch
-
-from qawl.data.decode import article_prediction, scatter_window_tags
+from qawl.data.decode import QuoteDecoding, article_prediction, scatter_window_tags
 
 
 @torch.no_grad()
@@ -43,14 +42,9 @@ def predict_windows(model, loader, accelerator, layers) -> tuple[dict[str, dict[
     return preds, loss
 
 
-def speaker_linker(model) -> dict | None:
-    """The speaker linker a (possibly wrapped) model's config carries (``qawl_linker``), or None."""
-    return getattr(getattr(model, "config", None), "qawl_linker", None)
-
-
 def assemble_articles(split, preds: dict[str, dict[int, list[int]]], label_lists: dict[str, list[str]],
-                      linker: dict | None = None) -> list[dict]:
-    """Predicted articles, in the order of ``split.articles``; quotes attributed by ``linker`` (else the rules)."""
+                      decoding: QuoteDecoding = QuoteDecoding()) -> list[dict]:
+    """Predicted articles, in the order of ``split.articles``; quotes cut and attributed as ``decoding`` says."""
     words = split.words
     index = {aid: i for i, aid in enumerate(words["id"])}
     n_words = [len(w) for w in words["words"]]
@@ -64,5 +58,5 @@ def assemble_articles(split, preds: dict[str, dict[int, list[int]]], label_lists
     for art in split.articles:
         i = index[art["id"]]
         word_tags = {layer: tags[layer][i] for layer in preds}
-        out.append(article_prediction(art["id"], texts[i], offsets[i], word_tags, label_lists, linker=linker))
+        out.append(article_prediction(art["id"], texts[i], offsets[i], word_tags, label_lists, decoding=decoding))
     return out

@@ -1,6 +1,6 @@
 """A rule-based quote annotator for Arabic news in the scheme's format.
 
-:func:`annotate_quotes` finds reporting cues (:mod:`data.silver.cues`) and
+:func:`annotate_quotes` finds reporting cues (:mod:`data.quote_cues`) and
 builds a quote around each one that governs reported speech:
 
 * **clause**: a cue, its subject, then ``أن``/``إن``/``بأن`` (``أكد الوزير أن
@@ -32,7 +32,7 @@ builds a quote around each one that governs reported speech:
   Otherwise it is a report nested in the earlier one and is left out, since
   quote parts never overlap.
 
-SOURCE and speaker come from :mod:`data.silver.sources`; a quote with no
+SOURCE and speaker come from :mod:`data.quote_sources`; a quote with no
 SOURCE takes the speaker of the quote before it in its paragraph, else in the
 article. The output always passes :func:`data.article.check_article`.
 """
@@ -41,10 +41,16 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
-from .cues import Cue, find_cues, is_complementiser, light, norm
-from .doc import STOPS, Doc, Quoted
-from .marks import MARKS
-from .sources import GENERIC_SET, EntityIndex, source_after, source_before, speaker_of
+from .quote_cues import Cue, find_cues, is_complementiser, light, norm
+from .quote_doc import STOPS, Doc, Quoted
+from .quote_marks import MARKS
+from .quote_sources import (
+    GENERIC_SET,
+    EntityIndex,
+    source_after,
+    source_before,
+    speaker_of,
+)
 
 Range = tuple[int, int]  # word indices [first, end)
 

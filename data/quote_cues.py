@@ -16,7 +16,7 @@ import dataclasses
 import functools
 from collections.abc import Sequence
 
-from ..words import normalise_words
+from .words import normalise_words
 
 #: reporting verbs: (perfect, imperfect, accusative participle); None where a
 #: form is not used as a cue. Perfect and imperfect are third person masculine

@@ -12,9 +12,9 @@ from __future__ import annotations
 import bisect
 import dataclasses
 
-from ..words import split_words
-from .cues import light, norm
-from .marks import pair_marks
+from .quote_cues import light, norm
+from .quote_marks import pair_marks
+from .words import split_words
 
 #: words that end a sentence
 STOPS = frozenset(".!?؟…")

@@ -14,10 +14,10 @@ from __future__ import annotations
 import bisect
 from collections.abc import Sequence
 
-from ..quotes import fullest_mention
-from .cues import light, norm
-from .doc import STOPS, Doc
-from .marks import MARKS
+from .quote_cues import light, norm
+from .quote_doc import STOPS, Doc
+from .quote_marks import MARKS
+from .speakers import fullest_mention
 
 #: words that end a subject noun phrase (normalised on use)
 _PHRASE_STOPS = (

@@ -21,7 +21,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from ..words import TATWEEL, is_word_char
+from .words import TATWEEL, is_word_char
 
 #: every character that can open or close a quote, either way round
 MARKS = frozenset("\"“”«»„‟″‹›")

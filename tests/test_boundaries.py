@@ -1,0 +1,83 @@
+"""The rules cut the tagger's quotes: one invented Arabic example per class of boundary error."""
+from __future__ import annotations
+
+from qawl.data.boundaries import cut_quotes
+from qawl.data.quotes import group_quotes
+
+
+def span(text: str, part: str, nth: int = 0) -> list[int]:
+    at = -1
+    for _ in range(nth + 1):
+        at = text.index(part, at + 1)
+    return [at, at + len(part)]
+
+
+def quote(text: str, content: str, cue: str | None = None, source: str | None = None, kind: str = "indirect") -> dict:
+    """A tagger's quote: parts as surface strings (first occurrence)."""
+    return {"content": span(text, content), "cue": cue and span(text, cue), "source": source and span(text, source),
+            "kind": kind, "speaker": None}
+
+
+def contents(text: str, quotes: list[dict]) -> list[str]:
+    return [text[q["content"][0]:q["content"][1]] for q in quotes]
+
+
+def test_a_direct_quote_off_by_a_mark_or_a_word_is_cut_at_its_marks():
+    text = 'وقال الوزير سمير العلي: "الوضع مستقر تماما". وأضاف أن الحكومة ستدعم المزارعين.'
+    for wrong in ('"الوضع مستقر تماما"', "الوضع مستقر", 'الوضع مستقر تماما".'):
+        (q,) = cut_quotes(text, [quote(text, wrong, cue="وقال", source="سمير العلي", kind="direct")])
+        assert contents(text, [q]) == ["الوضع مستقر تماما"] and q["kind"] == "direct"
+
+
+def test_an_indirect_clause_ends_at_its_sentence_end_without_the_full_stop():
+    text = "وأكد الوزير أن الاجتماع سيعقد غدا في الرباط. وفي سياق آخر، ارتفعت أسعار النفط."
+    too_long = "الاجتماع سيعقد غدا في الرباط. وفي سياق آخر، ارتفعت أسعار النفط"
+    for wrong in (too_long, "الاجتماع سيعقد غدا", "الاجتماع سيعقد غدا في الرباط."):
+        (q,) = cut_quotes(text, [quote(text, wrong, cue="وأكد")])
+        assert contents(text, [q]) == ["الاجتماع سيعقد غدا في الرباط"]
+
+
+def test_the_clause_stops_before_the_writers_gloss():
+    text = "وقال المدير إن الشركة ستفتتح فرعا جديدا، وذلك بعد نجاح الفرع الأول."
+    (q,) = cut_quotes(text, [quote(text, "الشركة ستفتتح فرعا جديدا، وذلك بعد نجاح الفرع الأول", cue="وقال")])
+    assert contents(text, [q]) == ["الشركة ستفتتح فرعا جديدا"]
+
+
+def test_one_quote_split_in_two_becomes_one():
+    text = 'وقال الوزير: "الوضع مستقر تماما والحكومة تتابع كل شيء". ثم غادر القاعة.'
+    halves = [quote(text, "الوضع مستقر", cue="وقال", kind="direct"), quote(text, "والحكومة تتابع كل شيء", kind="direct")]
+    assert contents(text, cut_quotes(text, halves)) == ["الوضع مستقر تماما والحكومة تتابع كل شيء"]
+
+
+def test_a_quote_interrupted_by_its_attribution_is_two_quotes_the_first_with_the_attribution():
+    text = '"الوضع صعب"، قال الوزير سمير العلي، "لكننا سنتجاوزه قريبا".'
+    parts = [(*span(text, "الوضع صعب"), "CONTENT"), (*span(text, "قال"), "CUE"), (*span(text, "سمير العلي"), "SOURCE"),
+             (*span(text, "لكننا سنتجاوزه"), "CONTENT")]  # the tagger stopped one word short
+    first, second = group_quotes(text, parts, [(*span(text, "سمير العلي"), "PER")], rule_boundaries=True)
+    assert contents(text, [first, second]) == ["الوضع صعب", "لكننا سنتجاوزه قريبا"]
+    assert first["source"] == span(text, "سمير العلي") and first["cue"] == span(text, "قال")
+    assert second["source"] is None and second["cue"] is None
+    assert first["speaker"] == second["speaker"] == "سمير العلي"  # the rules carry the speaker
+
+
+def test_scare_quotes_and_clauses_with_no_speech_act_are_not_quotes():
+    text = 'ووقعت شركة "آشكاين" عقدا جديدا مع الحكومة. ويتوقع أن ترتفع الأرباح.'
+    taken = [quote(text, "آشكاين", kind="direct"), quote(text, "ترتفع الأرباح")]
+    assert cut_quotes(text, taken) == []
+
+
+def test_a_quote_only_the_tagger_sees_keeps_its_boundaries():
+    text = "وأشار رئيس الجمعية في تغريدة له الى استمرار العمل في المشروع، لافتا الى ان الدعم متوفر."
+    (q,) = cut_quotes(text, [quote(text, "الدعم متوفر", cue="لافتا")])
+    assert contents(text, [q]) == ["الدعم متوفر"]
+
+
+def test_parts_never_overlap_after_cutting():
+    text = 'وقال الوزير سمير العلي: "الوضع مستقر تماما". وأضاف أن الحكومة ستدعم المزارعين.'
+    # the tagger took the second CUE into the first CONTENT and gave a CUE inside it
+    taken = [quote(text, "الوضع مستقر تماما\". وأضاف", cue="وقال", kind="direct"),
+             quote(text, "الحكومة ستدعم المزارعين", cue="وأضاف")]
+    out = cut_quotes(text, taken)
+    parts = sorted(tuple(q[k]) for q in out for k in ("content", "source", "cue") if q.get(k))
+    assert all(a[1] <= b[0] for a, b in zip(parts, parts[1:]))
+    assert contents(text, out) == ["الوضع مستقر تماما", "الحكومة ستدعم المزارعين"]
