@@ -9,7 +9,9 @@ for 0.85; the tagger's quotes with the rules' boundaries for 0.86
 
 :func:`cut_quotes` takes the tagger's grouped quotes and, for each one whose
 CONTENT overlaps a rule quote's, takes that rule quote's CONTENT (and kind,
-its CUE where it has one, its SOURCE where the tagger's quote has none). A
+its CUE where it has one, its SOURCE where the tagger's quote has none;
+every SOURCE then cut to the name alone where the entities show it,
+:func:`trim_source`). A
 quote only the tagger sees keeps its own boundaries, unless it has no CUE and
 is indirect (a clause with no speech act) or a word or two in marks (a name
 or term in scare quotes): those are dropped. Pure functions,
@@ -50,6 +52,34 @@ def is_term(text: str, content: Sequence[int]) -> bool:
     return len(text[content[0]:content[1]].split()) <= TERM_WORDS
 
 
+#: generic heads the scheme leaves outside a name (``صحيفة ذا ستار`` -> ``ذا ستار``)
+GENERIC_HEADS = frozenset({"صحيفة", "صحيفه", "جريدة", "جريده", "وكالة", "وكاله", "بنك", "شركة", "شركه", "موقع", "قناة",
+                           "قناه", "مجلة", "مجله", "نادي", "مؤسسة", "مؤسسه", "منصة", "منصه", "شبكة", "شبكه"})
+
+
+def trim_source(text: str, source: Sequence[int], entities: Sequence[Span]) -> list[int]:
+    """A SOURCE cut to the name alone, as the scheme has it, where the
+    entities say where the name is: a person's name inside titles (``وزير
+    الإعلام عواد العواد``); a name followed by an apposition or a
+    prepositional phrase (``سياتل تايمز المحلية``, ``بلومبيرغ نقلا عن ...``);
+    a generic head before a name (``صحيفة ذا ستار``); a description followed
+    by the outlet it spoke to (``الوزير لفرانس برس`` -> ``الوزير``)."""
+    s, e = source
+    inside = [(a, b, lab) for a, b, lab in entities if s <= a and b <= e]
+    people = [(a, b) for a, b, lab in inside if lab == "PER"]
+    if len(people) == 1:
+        return list(people[0])
+    if not inside:
+        return [s, e]
+    a, b, _ = min(inside)
+    before = text[s:a].split()
+    if a == s or (len(before) == 1 and before[0].lstrip("وفبل") in GENERIC_HEADS):
+        return [a, b]
+    if len(inside) == 1 and b == e and text[a] == "ل" and before:
+        return [s, s + len(text[s:a].rstrip())]  # الوزير لفرانس برس: the outlet it spoke to (ل kept in the entity)
+    return [s, e]
+
+
 def without_overlaps(quotes: list[dict]) -> list[dict]:
     """Quotes in text order, the scheme's rule kept: parts never overlap. A
     quote whose CONTENT overlaps an earlier part is left out; a SOURCE or CUE
@@ -87,4 +117,7 @@ def cut_quotes(text: str, quotes: list[dict], entities: Sequence[Span] = ()) -> 
         if q.get("source") is None and rq.get("source") is not None:
             q["source"] = list(rq["source"])
         out.append(q)
+    for q in out:
+        if q.get("source") is not None:
+            q["source"] = trim_source(text, q["source"], entities)
     return without_overlaps(out)

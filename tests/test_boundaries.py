@@ -81,3 +81,25 @@ def test_parts_never_overlap_after_cutting():
     parts = sorted(tuple(q[k]) for q in out for k in ("content", "source", "cue") if q.get(k))
     assert all(a[1] <= b[0] for a, b in zip(parts, parts[1:]))
     assert contents(text, out) == ["الوضع مستقر تماما", "الحكومة ستدعم المزارعين"]
+
+
+def test_a_source_is_cut_to_the_name_alone():
+    from qawl.data.boundaries import trim_source
+
+    def trimmed(text: str, source: str, entities: list[tuple[str, str]]) -> str:
+        ents = [(*span(text, e), lab) for e, lab in entities]
+        s, e = trim_source(text, span(text, source), ents)
+        return text[s:e]
+
+    text = "وقال وزير الإعلام عواد العواد إن الخطة جاهزة."
+    assert trimmed(text, "وزير الإعلام عواد العواد", [("عواد العواد", "PER")]) == "عواد العواد"
+    text = "ووفقا لصحيفة سياتل تايمز المحلية، حاول الموظف الهبوط."
+    assert trimmed(text, "سياتل تايمز المحلية", [("سياتل تايمز", "ORG")]) == "سياتل تايمز"
+    text = "وقالت صحيفة ذا ستار إن الضرب علني."
+    assert trimmed(text, "صحيفة ذا ستار", [("ذا ستار", "ORG")]) == "ذا ستار"
+    text = "وقال الوزير لفرانس برس إن السلطات عثرت على الجثث."
+    assert trimmed(text, "الوزير لفرانس برس", [("لفرانس برس", "ORG")]) == "الوزير"
+    # a spokesman of a named body is the SOURCE as a whole; so is a description with no name in it
+    text = "وقال متحدث باسم أمازون إن العملاء راضون."
+    assert trimmed(text, "متحدث باسم أمازون", [("أمازون", "ORG")]) == "متحدث باسم أمازون"
+    assert trimmed(text, "متحدث باسم أمازون", []) == "متحدث باسم أمازون"
