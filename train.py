@@ -12,6 +12,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import torch
 from accelerate.utils import set_seed
 
 from qawl.train.batching import window_loader
@@ -35,6 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     if accelerator.is_main_process:
         save_config(cfg, out / "config.yaml")
     accelerator.init_trackers("qawl", config=to_dict(cfg.train))
+    accelerator.print(f"{accelerator.num_processes} process(es) on {accelerator.device}, "
+                      f"{torch.get_num_threads()} torch thread(s) each")
     log = MetricsLog(accelerator, out)
 
     # data: built once on the main process, read from the datasets cache by the others

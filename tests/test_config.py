@@ -84,3 +84,18 @@ def test_corpus_sample_draws_a_seeded_subset_of_train_only():
     corpus.sample = -1
     with pytest.raises(ValueError, match="sample"):
         load_articles(cfg.data, 13)
+
+
+def test_threads_default_to_the_cores_per_process_unless_set():
+    import os
+
+    from qawl.train.recipe.setup import choose_threads
+
+    cores = len(os.sched_getaffinity(0))
+    assert choose_threads(3, {"OMP_NUM_THREADS": "1"}) == 3  # train.threads wins
+    assert choose_threads(0, {"OMP_NUM_THREADS": "2"}) == 2  # an explicit OMP_NUM_THREADS
+    assert choose_threads(0, {"OMP_NUM_THREADS": "1"}) == 1  # set by the user, not by accelerate
+    # accelerate launch's own OMP_NUM_THREADS=1 on CPU does not count
+    assert choose_threads(0, {"OMP_NUM_THREADS": "1", "ACCELERATE_MIXED_PRECISION": "no"}) == cores
+    assert choose_threads(0, {"ACCELERATE_MIXED_PRECISION": "no", "LOCAL_WORLD_SIZE": "2"}) == max(1, cores // 2)
+    assert choose_threads(0, {}) == cores

@@ -127,7 +127,7 @@ class TrainConfig:
     resume_from: str | None = None  # "latest" or a state folder
     log_every: int = 10  # optimizer steps between log lines
     group_by_length: bool = True  # batch windows of similar length (less padding)
-    threads: int = 0  # torch intra-op threads; 0 = library default
+    threads: int = 0  # torch threads per process; 0 = OMP_NUM_THREADS if given, else the cores per process
     push_to_hub: bool = False
     hub_id: str | None = None
     trackers: list[str] = field(default_factory=lambda: ["all"])  # accelerate trackers; [] = none

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from pathlib import Path
 
 import torch
@@ -27,8 +28,8 @@ def make_accelerator(cfg: Config):
     from accelerate.utils import ProjectConfiguration
 
     t = cfg.train
-    if t.threads:
-        torch.set_num_threads(t.threads)
+    threads = choose_threads(t.threads, os.environ)
+    torch.set_num_threads(threads)
     precision = t.mixed_precision
     if precision == "auto":
         precision = "no"
@@ -42,6 +43,23 @@ def make_accelerator(cfg: Config):
         project_config=ProjectConfiguration(project_dir=t.output_dir, logging_dir=str(Path(t.output_dir) / "logs")),
     )
     return acc
+
+
+def choose_threads(configured: int, env) -> int:
+    """Torch threads per process: ``train.threads`` when set; else an explicit
+    ``OMP_NUM_THREADS``; else the cores this process may use, shared among
+    the processes on this machine. ``accelerate launch`` sets
+    ``OMP_NUM_THREADS=1`` by itself on CPU, which would leave all cores but one
+    idle: under its launcher a 1 counts as not set (``train.threads=1`` asks
+    for one thread)."""
+    if configured > 0:
+        return configured
+    omp = env.get("OMP_NUM_THREADS", "")
+    launched = any(key.startswith("ACCELERATE_") for key in env)
+    if omp.isdigit() and int(omp) > 0 and not (launched and omp == "1"):
+        return int(omp)
+    local = int(env.get("LOCAL_WORLD_SIZE", "1") or 1)  # processes on this machine
+    return max(1, len(os.sched_getaffinity(0)) // max(local, 1))
 
 
 def label_lists(model_cfg: ModelConfig) -> dict[str, list[str]]:
