@@ -247,3 +247,28 @@ def test_per_channel_int8_linear_tracks_the_float_layer_and_keeps_outlier_rows()
     kept = model[2]
     out = quantize_per_channel(model, ["0"])
     assert isinstance(out[0], PerChannelInt8Linear) and out[2] is kept
+
+
+def test_boundary_errors_fall_into_their_classes():
+    from benchmarks.boundaries import classify_article
+
+    text = ('عنوان "الاقتصاد بخير"\nوقال الوزير: "الوضع مستقر تماما". وأكد أن الاجتماع سيعقد غدا، وذلك بعد تأجيله. '
+            'وأضاف أن الدعم مستمر. وكشف أن الأسعار سترتفع. ووقعت شركة "آشكاين" عقدا. وأوضح أن الخطة جاهزة.')
+
+    def sp(part: str) -> list[int]:
+        at = text.index(part)
+        return [at, at + len(part)]
+
+    def q(content: str, kind: str = "indirect") -> dict:
+        return {"content": sp(content), "source": None, "cue": None, "speaker": None, "kind": kind}
+
+    gold = [q("الوضع مستقر تماما", "direct"), q("الاجتماع سيعقد غدا"), q("الدعم مستمر"), q("الأسعار سترتفع"),
+            q("الخطة جاهزة")]
+    pred = [q('"الوضع مستقر تماما"', "direct"), q("الاجتماع سيعقد غدا، وذلك بعد تأجيله"), q("الدعم"),
+            q("الأسعار سترتفع"), q("آشكاين", "direct"), q("الاقتصاد بخير", "direct")]
+    counts = classify_article(text, gold, pred)
+    assert counts["direct off by a mark or a word"] == 1
+    assert counts["indirect runs into the next clause"] == 1
+    assert counts["indirect ends too early"] == 1
+    assert counts["exact"] == 1 and counts["missed"] == 1
+    assert counts["scare quotes or a title in marks"] == 2  # a term in marks; a two-word headline
