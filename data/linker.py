@@ -23,6 +23,7 @@ from .speakers import (
     describe_source,
     description_words,
     find_speakers,
+    head_in,
     key_within,
     name_key,
 )
@@ -149,7 +150,10 @@ def quote_features(art: Article, q: dict, previous: Speaker | None, previous_nul
         kind = "named" if naming else describe_source(src_text)
         if kind == "name" and modifying:
             kind = "description"  # مسؤول في الوزارة is anonymous; متحدث باسم الوزارة describes
-    spokesperson = bool(modifying) and bool(set(description_words(src_text)[:1]) & SPOKESPERSON)
+    # an indefinite spokesman (متحدث باسم الفيفا) speaks for the body; the definite one
+    # (المتحدث باسم الكرملين) is a person the article names elsewhere
+    spokesperson = (bool(modifying) and bool(set(description_words(src_text)[:1]) & SPOKESPERSON)
+                    and not src_text.lstrip("وف").startswith("ال"))
     has_source = source is not None and kind not in ("pronoun", "cue")
     desc = [w for w in description_words(src_text) if w not in _STOP] if kind == "description" else []
 
@@ -254,8 +258,7 @@ def quote_features(art: Article, q: dict, previous: Speaker | None, previous_nul
         null["null_previous_null"] = 1.0
     if not order:
         null["null_no_candidate"] = 1.0
-    if len(naming) > 1 and len({m.start for i in naming for m in art.speakers[i].mentions
-                                if m.start < source[1] and source[0] < m.end}) > 1:
+    if source is not None and names_several(text, source, art.speakers):
         null["null_group"] = 1.0
     if source is not None and not naming and is_plural(src_text):
         null["null_plural"] = 1.0
@@ -312,6 +315,17 @@ def linker_weights(saved) -> dict[str, float]:
     if unknown:
         raise ValueError(f"`qawl_linker` has unknown features {unknown[:5]}: saved by another version of qawl")
     return {k: float(v) for k, v in saved["weights"].items()}
+
+
+def names_several(text: str, source: Sequence[int], speakers: list[Speaker]) -> bool:
+    """The SOURCE joins several speakers with و (``فرنسا وبريطانيا``, ``السلطات
+    السعودية ومؤسسة عربسات``): a later mention in it, or a later organisation
+    head, starts with the conjunction."""
+    s, e = source
+    starts = sorted({m.start for sp in speakers for m in sp.mentions if s <= m.start < e})
+    if any(text[a] == "و" for a in starts[1:]):  # a second name joined to a first (not وليد alone)
+        return True
+    return any(w.startswith("و") and head_in(w[1:], ORG_HEADS) for w in description_words(text[s:e])[1:])
 
 
 def score(features: dict[str, float], weights: dict[str, float]) -> float:

@@ -36,7 +36,7 @@ NAME_JOINERS = frozenset({"بن", "ابن", "بنت", "ابنه", "بنه"})
 #: attached one- and two-letter proclitics (conjunction, preposition, both)
 PROCLITICS = ("وب", "ول", "فب", "فل", "وك", "و", "ف", "ب", "ل", "ك")
 PRONOUNS = frozenset(normalise_for_match(w) for w in (
-    "هو هي هم هما هن إنه إنها إنهم "
+    "هو هي هم هما هن إنه إنها إنهم لكنه لكنها لكنهم ولكنه ولكنها ولكنهم الأخير الأخيرة "
     # honorifics with a pronoun: they stand for someone named before, as هو does
     "فضيلته معاليه سموه سعادته دولته جلالته فخامته سماحته نيافته غبطته").split())
 #: reporting words (participles, verbs) a tagger may take for a SOURCE: never a speaker
@@ -52,11 +52,13 @@ COMMON_GIVEN = frozenset(normalise_for_match(w) for w in (
 ANONYMOUS_HEADS = frozenset(normalise_for_match(w) for w in (
     "مصدر مصادر مصدران مسؤول مسؤولون مسؤولين مسؤولان بعض البعض العديد كثير كثيرون آخرون اخرون "
     "شهود شاهد خبراء خبير محللون محلل مراقبون مراقب ناشطون ناشط سكان مواطنون مواطن "
-    "تقارير تقرير وسائل مصادرنا أوساط اوساط جهات").split())
+    "تقارير تقرير وسائل مصادرنا أوساط اوساط جهات دبلوماسي سياسي شخص أشخاص احد أحد معلومات دراسة "
+    # counts and shares of people: nobody in particular
+    "جزء معظم عدة جميع كل حوالي نحو ربع نصف ثلث اغلب أغلبية غالبية عدد").split())
 #: words that head a description of an organisation (else a person)
 ORG_HEADS = frozenset(normalise_for_match(w) for w in (
     "وزارة حكومة شركة جمعية لجنة هيئة منظمة اتحاد نادي حزب جيش شرطة وكالة مؤسسة بنك صندوق مجلس "
-    "برلمان إدارة ادارة مديرية رئاسة جامعة محكمة نيابة بلدية جماعة حركة نقابة مجموعة فريق منتخب "
+    "برلمان إدارة ادارة مديرية رئاسة سلطات قوات دفاعات أجهزة اجهزة مصلحة جامعة محكمة نيابة بلدية جماعة حركة نقابة مجموعة فريق منتخب "
     "صحيفة جريدة قناة شبكة موقع مجلة مكتب سفارة قيادة مركز معهد أمانة امانة إمارة امارة").split())
 
 _KEY_CACHE: dict[str, tuple[str, ...]] = {}
@@ -230,12 +232,15 @@ def intro_words(text: str, start: int, end: int, others: Sequence[tuple[int, int
 
 def head_in(word: str, heads: frozenset[str]) -> bool:
     """A normalised word is one of ``heads``, give or take the article, one
-    attached preposition or conjunction (``لمصادر``) and the accusative ending
-    (``مسؤولا``)."""
+    attached preposition or conjunction (``لمصادر``), the accusative ending
+    (``مسؤولا``), an attached pronoun and a plural, dual or construct ending."""
     forms = {word, _core(word)}
     if len(word) > 3 and word[0] in "لبوفك":
         forms |= {word[1:], _core(word[1:])}
     forms |= {f[:-1] for f in forms if f.endswith("ا") and len(f) > 3}
+    # an attached pronoun (بعضهن) or a plural, dual or construct ending (مراقبين، خبيران، مسؤولو)
+    for suffix in ("هم", "هن", "ها", "ون", "ين", "ات", "ان", "و"):
+        forms |= {f[: -len(suffix)] for f in list(forms) if f.endswith(suffix) and len(f) - len(suffix) >= 3}
     return bool(forms & heads)
 
 
@@ -252,6 +257,8 @@ def describe_source(source: str) -> str:
         return "cue"
     if words[0] in PRONOUNS:
         return "pronoun"
+    if any(c.isdigit() or c == "%" for c in source.split()[0]):
+        return "anonymous"  # 25% منهن، 18 امرأة
     if head_in(words[0], ANONYMOUS_HEADS) and (not words[0].startswith("ال") or _core(words[0]) == "بعض"):
         return "anonymous"  # مسؤول، مصادر مطلعة، البعض; but المسؤول الإعلامي describes someone
     if words[0].startswith("ال") or (len(words) > 1 and words[1].startswith("ال")):
