@@ -237,3 +237,17 @@ def test_the_card_states_the_saved_reading_and_use_without_qawl(tiny_checkpoint)
     assert "tokenized whole" in card and "every sub-word carries" in card and "one by one" not in card
     assert f"windows of {windows['max_length']} tokens sharing {windows['stride']}" in card
     assert 'pipeline(model=PATH, trust_remote_code=True)' in card
+
+
+def test_qawl_linker_refits_a_checkpoints_linker_from_its_own_predictions(tiny_checkpoint, tmp_path):
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(tiny_checkpoint, copy)
+    assert json.loads((copy / "config.json").read_text()).get("qawl_linker") is None
+    res = subprocess.run([sys.executable, "-m", "qawl", "linker", "--checkpoint", str(copy), "--config", "default",
+                          "data.max_length=64", "data.stride=16"], capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr[-2000:]
+    linker = json.loads((copy / "config.json").read_text())["qawl_linker"]
+    assert linker["fitted_on"] == "predicted spans" and linker["quotes"] >= 20
+    assert predict_sample(copy)[0]["quotes"] is not None  # the checkpoint still loads and predicts with it

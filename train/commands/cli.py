@@ -22,6 +22,7 @@ COMMANDS = (
     "export",
     "evaluate",
     "predict",
+    "linker",
     "show",
     "silver",
     "corpus",
