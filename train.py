@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # data: built once on the main process, read from the datasets cache by the others
     with accelerator.main_process_first():
-        base, tokenizer = load_base(cfg.model)
+        base, tokenizer = load_base(cfg)
         splits = build_splits(cfg.data, tokenizer, cfg.train.seed)
     labels = label_lists(cfg.model)
     layers = list(labels)

@@ -99,3 +99,13 @@ def test_threads_default_to_the_cores_per_process_unless_set():
     assert choose_threads(0, {"OMP_NUM_THREADS": "1", "ACCELERATE_MIXED_PRECISION": "no"}) == cores
     assert choose_threads(0, {"ACCELERATE_MIXED_PRECISION": "no", "LOCAL_WORLD_SIZE": "2"}) == max(1, cores // 2)
     assert choose_threads(0, {}) == cores
+
+
+def test_a_window_longer_than_the_encoder_is_refused_before_any_corpus_is_read(tiny_bert):
+    from qawl.train.config import ConfigError, load_config
+    from qawl.train.recipe.setup import load_base
+
+    cfg = load_config("default", [f"model.base={tiny_bert}", "model.keep_pieces=null", "data.max_length=4096",
+                                  "data.corpora.0.train=[does/not/exist.jsonl]"])
+    with pytest.raises(ConfigError, match="data.max_length=4096: the encoder .* takes at most 128 tokens"):
+        load_base(cfg)

@@ -18,7 +18,7 @@ def run(args) -> int:
     from qawl.train.recipe.setup import load_base
 
     cfg = load_config(args.config or DEFAULT_CONFIG, args.overrides)
-    _, tokenizer = load_base(cfg.model)
+    _, tokenizer = load_base(cfg)
     splits = build_splits(cfg.data, tokenizer, cfg.train.seed)
     DatasetDict({s: d.words for s, d in splits.items()}).save_to_disk(f"{args.out}/words")
     DatasetDict({s: d.windows for s, d in splits.items()}).save_to_disk(f"{args.out}/windows")

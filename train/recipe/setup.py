@@ -67,14 +67,19 @@ def label_lists(model_cfg: ModelConfig) -> dict[str, list[str]]:
     return {layer: layer_tags(layer) for layer in model_cfg.layers}
 
 
-def load_base(model_cfg: ModelConfig):
-    """(local base folder or hub id, tokenizer)."""
-    from transformers import AutoTokenizer
+def load_base(cfg: Config):
+    """(local base folder or hub id, tokenizer); refuses windows longer than the
+    encoder takes before any corpus is read."""
+    from transformers import AutoConfig, AutoTokenizer
 
     from qawl.models.base import resolve_base
 
+    model_cfg = cfg.model
     keep = None if model_cfg.keep_pieces is None else locate(model_cfg.keep_pieces)
     base = resolve_base(locate(model_cfg.base), keep_pieces=keep)
+    limit = usable_positions(AutoConfig.from_pretrained(base))
+    if cfg.data.max_length > limit:
+        raise ConfigError(f"data.max_length={cfg.data.max_length}: the encoder of {model_cfg.base} takes at most {limit} tokens")
     return base, AutoTokenizer.from_pretrained(base)
 
 
@@ -88,7 +93,7 @@ def usable_positions(encoder_config) -> int:
 
 
 def make_model(cfg: Config, base: str):
-    """The tagger on ``base``; refuses windows longer than the encoder takes."""
+    """The tagger on ``base``."""
     from qawl.models.tagger import build_tagger
 
     model_cfg = cfg.model
@@ -101,9 +106,6 @@ def make_model(cfg: Config, base: str):
         dropout=model_cfg.dropout,
         loss_weights=dict(model_cfg.loss_weights) or None,
     )
-    limit = usable_positions(model.encoder.config)
-    if cfg.data.max_length > limit:
-        raise ConfigError(f"data.max_length={cfg.data.max_length}: the encoder of {model_cfg.base} takes at most {limit} tokens")
     return model
 
 
