@@ -21,7 +21,8 @@ def run(args) -> int:
     from pathlib import Path
 
     from qawl.data.article import ArticleError, iter_jsonl, read_articles
-    from qawl.train.evaluation.html import ShownArticle, pair_articles, render_page, score_pairs
+    from qawl.train.evaluation.html import ShownArticle, pair_articles, render_page
+    from qawl.train.evaluation.scoring import score_pairs
 
     try:
         preds = read_articles(args.predictions)
@@ -35,12 +36,8 @@ def run(args) -> int:
             lines = [n for n, _, _ in iter_jsonl(args.predictions)]
             pairs, unshown = pair_articles(preds, golds, args.predictions, args.gold, lines)
             sources.append(f"gold: {args.gold}")
-            from qawl.train.evaluation.metrics import load_metric
-
-            entity_metric = load_metric("qawl_entities", config_name="spans", keep_in_memory=True)
-            quote_metric = load_metric("qawl_quotes", keep_in_memory=True)
-            shown = [ShownArticle(p, g, score_pairs([(p, g)], entity_metric, quote_metric)) for p, g in pairs]
-            total = score_pairs(pairs, entity_metric, quote_metric) if pairs else None
+            shown = [ShownArticle(p, g, score_pairs([(p, g)])) for p, g in pairs]
+            total = score_pairs(pairs) if pairs else None
     except (ArticleError, OSError) as err:
         print(err, file=sys.stderr)
         return 1

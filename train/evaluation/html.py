@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import dataclasses
 import html
-import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -279,38 +278,6 @@ def pair_articles(
         raise ArticleError(problems)
     shown = {p["id"] for p in preds}
     return pairs, [g["id"] for g in golds if g["id"] not in shown]
-
-
-def _entity_spans(art: dict) -> list[list]:
-    return [[e["start"], e["end"], e["label"]] for e in art.get("entities") or []]
-
-
-def _quotes_json(text: str, quotes: list | None) -> str:
-    return json.dumps({"text": text, "quotes": quotes or []}, ensure_ascii=False)
-
-
-def score_pairs(pairs: Sequence[tuple[dict, dict]], entity_metric, quote_metric) -> dict:
-    """Scores of ``(pred, gold)`` pairs, summed over the pairs.
-
-    ``entity_metric``: ``load_metric("qawl_entities", config_name="spans")``;
-    ``quote_metric``: ``load_metric("qawl_quotes")``. Returns ``{"ner": ...,
-    "quote": ...}``, each the metric's result over the pairs whose gold
-    annotates that layer, or None when none does. A prediction missing a
-    layer counts as predicting nothing there.
-    """
-    ner = [(p, g) for p, g in pairs if g.get("entities") is not None]
-    quo = [(p, g) for p, g in pairs if g.get("quotes") is not None]
-    out: dict = {"ner": None, "quote": None}
-    if ner:
-        out["ner"] = entity_metric.compute(
-            predictions=[_entity_spans(p) for p, _ in ner], references=[_entity_spans(g) for _, g in ner]
-        )
-    if quo:
-        out["quote"] = quote_metric.compute(
-            predictions=[_quotes_json(g["text"], p.get("quotes")) for p, g in quo],
-            references=[_quotes_json(g["text"], g["quotes"]) for _, g in quo],
-        )
-    return out
 
 
 def _value(name: str, v: float) -> str:
