@@ -30,13 +30,12 @@ null), the share whose ``speaker_span`` points at a mention of that speaker.
 """
 from __future__ import annotations
 
-import argparse
 import resource
 import sys
 import time
 from pathlib import Path
 
-from benchmarks.common import DATA, REPO, RESULTS, git_commit, machine, system_figures, write_results
+from benchmarks.common import checkpoint_args, checkpoint_command, git_commit, machine, system_figures, write_results
 
 SPLITS = ("dev", "test")
 CLASSES = ("source names the speaker", "description", "continuation", "organisation speaker", "null in gold")
@@ -45,15 +44,6 @@ SYSTEMS = {
     "previous": "previous quote's speaker (baseline)",
     "linker": "learned linker",
 }
-
-
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--checkpoint", type=Path, required=True, help="a checkpoint trained on the ANT quote corpus")
-    p.add_argument("--corpus", type=Path, default=DATA / "ant" / "ant-multisource-v2.1.jsonl.gz")
-    p.add_argument("--gold", type=Path, default=REPO / "data" / "ant_quotes" / "gold")
-    p.add_argument("--out", type=Path, default=RESULTS / "attribution.json")
-    return p.parse_args(argv)
 
 
 def quote_classes(art: dict, q: dict) -> list[str]:
@@ -165,7 +155,7 @@ def render_markdown(result: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+    args = checkpoint_args(__doc__, "attribution", argv)
     from qawl.data.standoff import load_standoff
     from qawl.train.recipe.linker import fit_linker
 
@@ -189,8 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     e2e = conditions["end to end"]
     result = {
         "benchmark": "speaker attribution, ANT gold dev and test",
-        "command": "python -m benchmarks.attribution --checkpoint " + str(args.checkpoint.relative_to(REPO)
-                                                                           if args.checkpoint.is_relative_to(REPO) else args.checkpoint),
+        "command": checkpoint_command("attribution", args.checkpoint),
         "commit": git_commit(),
         "machine": machine(),
         "checkpoint": str(args.checkpoint),

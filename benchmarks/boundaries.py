@@ -28,14 +28,13 @@ gives (exact and overlap F1 per part, predicted and gold quote counts).
 """
 from __future__ import annotations
 
-import argparse
 import resource
 import sys
 import time
 from collections import Counter
 from pathlib import Path
 
-from benchmarks.common import DATA, REPO, RESULTS, git_commit, machine, system_figures, write_results
+from benchmarks.common import checkpoint_args, checkpoint_command, git_commit, machine, system_figures, write_results
 
 SPLITS = ("dev", "test")
 GOLD_CLASSES = ("exact", "direct off by a mark or a word", "indirect ends too early", "indirect runs into the next clause",
@@ -138,15 +137,6 @@ def classify_article(text: str, gold: list[dict], pred: list[dict]) -> Counter:
     return out
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--checkpoint", type=Path, required=True, help="a checkpoint trained on the ANT quote corpus")
-    p.add_argument("--corpus", type=Path, default=DATA / "ant" / "ant-multisource-v2.1.jsonl.gz")
-    p.add_argument("--gold", type=Path, default=REPO / "data" / "ant_quotes" / "gold")
-    p.add_argument("--out", type=Path, default=RESULTS / "boundaries.json")
-    return p.parse_args(argv)
-
-
 def predictions(checkpoint: Path, gold: dict[str, list[dict]]) -> dict[str, dict[str, list[dict]]]:
     """system -> split -> predicted articles: the checkpoint (``qawl predict``) and the rules."""
     from qawl.data.quote_rules import annotate_quotes
@@ -188,7 +178,7 @@ def render_markdown(result: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+    args = checkpoint_args(__doc__, "boundaries", argv)
     from qawl.data.standoff import load_standoff
     from qawl.train.evaluation.scoring import score_pairs
 
@@ -209,8 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     rss = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     result = {
         "benchmark": "quote boundaries by class, ANT gold dev and test",
-        "command": "python -m benchmarks.boundaries --checkpoint " + str(
-            args.checkpoint.relative_to(REPO) if args.checkpoint.is_relative_to(REPO) else args.checkpoint),
+        "command": checkpoint_command("boundaries", args.checkpoint),
         "commit": git_commit(),
         "machine": machine(),
         "checkpoint": str(args.checkpoint),

@@ -187,6 +187,25 @@ def write_results(path: Path, result: dict, render) -> str:
     return markdown
 
 
+def checkpoint_args(doc: str, result: str, argv: list[str] | None):
+    """The arguments of a benchmark that scores a checkpoint on the ANT gold splits:
+    ``--checkpoint``, ``--corpus``, ``--gold``, ``--out`` (``results/<result>.json``)."""
+    import argparse
+
+    p = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    p.add_argument("--checkpoint", type=Path, required=True, help="a checkpoint trained on the ANT quote corpus")
+    p.add_argument("--corpus", type=Path, default=DATA / "ant" / "ant-multisource-v2.1.jsonl.gz")
+    p.add_argument("--gold", type=Path, default=REPO / "data" / "ant_quotes" / "gold")
+    p.add_argument("--out", type=Path, default=RESULTS / f"{result}.json")
+    return p.parse_args(argv)
+
+
+def checkpoint_command(module: str, checkpoint: Path) -> str:
+    """The command line that reruns ``benchmarks.<module>`` on ``checkpoint`` (relative to the repo where it is inside)."""
+    shown = checkpoint.relative_to(REPO) if checkpoint.resolve().is_relative_to(REPO) else checkpoint
+    return f"python -m benchmarks.{module} --checkpoint {shown}"
+
+
 def python() -> str:
     """The interpreter running the benchmark (the project's venv)."""
     return sys.executable
