@@ -23,6 +23,7 @@ COMMANDS = (
     "evaluate",
     "predict",
     "show",
+    "report",
     "silver",
     "corpus",
 )
