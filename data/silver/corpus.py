@@ -1,7 +1,7 @@
 """Silver articles: the quote rules run over the ANT corpus or over native JSONL.
 
 A silver article from the ANT corpus keeps the corpus keys ``id, text,
-source, category, title, url``, has ``entities: null`` (the entity layer is
+source, category, title, url, time``, has ``entities: null`` (the entity layer is
 not annotated by the rules) and the rules' ``quotes``. Articles given in the
 scheme's own form keep everything but their quotes, which the rules replace
 (using the article's entities for SOURCE when it has them).
@@ -22,8 +22,8 @@ from ..textio import open_text
 from ..article import ArticleError, Problem, check_article
 from ..quote_rules import annotate_quotes
 
-#: keys of an ANT line kept in a silver article (``text`` among them)
-ANT_KEYS: tuple[str, ...] = ("id", "text", "source", "category", "title", "url")
+#: keys of an ANT line kept in a silver article (``text`` among them; ``time`` dates it in ``qawl report``)
+ANT_KEYS: tuple[str, ...] = ("id", "text", "source", "category", "title", "url", "time")
 #: the project's gold corpus and splits, relative to the ``data`` package
 _GOLD = ("ant_quotes/gold", "ant_quotes/splits.json")
 

@@ -24,6 +24,7 @@ COMMANDS = (
     "predict",
     "linker",
     "show",
+    "report",
     "silver",
     "corpus",
 )

@@ -3,7 +3,7 @@
 Two inputs:
 
 * ``--corpus ANT.jsonl.gz``: every article of the ANT corpus, as ``{id, text,
-  source, category, title, url, entities: null, quotes}``. The project's gold
+  source, category, title, url, time, entities: null, quotes}``. The project's gold
   articles (``data/ant_quotes/gold``, ``data/ant_quotes/splits.json``) and any
   ``--exclude-ids`` are left out, so no evaluation article leaks into silver
   data.
