@@ -82,18 +82,24 @@ def trim_source(text: str, source: Sequence[int], entities: Sequence[Span]) -> l
 
 def without_overlaps(quotes: list[dict]) -> list[dict]:
     """Quotes in text order, the scheme's rule kept: parts never overlap. A
-    quote whose CONTENT overlaps an earlier part is left out; a SOURCE or CUE
-    that overlaps an earlier part becomes null."""
+    quote whose CONTENT overlaps an earlier part is left out; a CUE that
+    overlaps an earlier part or its own CONTENT becomes null, and so does a
+    SOURCE that overlaps any of those or its own CUE (the rules' CUE is the
+    surer of the two: a tagger's SOURCE on the reporting verb is a mistake)."""
     taken: list[Sequence[int]] = []
     out = []
     for q in sorted(quotes, key=lambda q: q["content"][0]):
         if any(_overlap(q["content"], t) for t in taken):
             continue
         q = dict(q)
-        for key in ("source", "cue"):
-            if q.get(key) is not None and (any(_overlap(q[key], t) for t in taken) or _overlap(q[key], q["content"])):
+        taken.append(q["content"])
+        for key in ("cue", "source"):
+            if q.get(key) is None:
+                continue
+            if any(_overlap(q[key], t) for t in taken):
                 q[key] = None
-        taken += [q[k] for k in PARTS if q.get(k) is not None]
+            else:
+                taken.append(q[key])
         out.append(q)
     return out
 

@@ -1,6 +1,14 @@
 """The rules cut the tagger's quotes: one invented Arabic example per class of boundary error."""
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from qawl.data.article import check_article
 from qawl.data.boundaries import cut_quotes
 from qawl.data.quotes import group_quotes
 
@@ -103,3 +111,46 @@ def test_a_source_is_cut_to_the_name_alone():
     text = "وقال متحدث باسم أمازون إن العملاء راضون."
     assert trimmed(text, "متحدث باسم أمازون", [("أمازون", "ORG")]) == "متحدث باسم أمازون"
     assert trimmed(text, "متحدث باسم أمازون", []) == "متحدث باسم أمازون"
+
+
+def test_a_tagger_source_on_the_rules_cue_word_gives_way_to_the_cue():
+    text = "وأفادت الوزارة أن المستشفيات تعمل بكامل طاقتها."
+    (q,) = cut_quotes(text, [quote(text, "المستشفيات تعمل بكامل طاقتها", source="وأفادت")])
+    assert q["cue"] == span(text, "وأفادت") and q["source"] is None
+
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "test.jsonl"
+SAMPLE_TEXTS = [json.loads(line)["text"] for line in SAMPLE.read_text(encoding="utf-8").splitlines()[:6]]
+
+
+@st.composite
+def tagged_article(draw):
+    """A sample article's text with arbitrary word-aligned CONTENT/SOURCE/CUE
+    runs and entities, as an untrained tagger might give them."""
+    text = draw(st.sampled_from(SAMPLE_TEXTS))
+    words = [m.span() for m in re.finditer(r"\S+", text)]
+    n = min(len(words), 120)
+    quote_tags = draw(st.lists(st.sampled_from(["O", "O", "CONTENT", "SOURCE", "CUE"]), min_size=n, max_size=n))
+    ner_tags = draw(st.lists(st.sampled_from(["O", "O", "PER", "ORG"]), min_size=n, max_size=n))
+
+    def runs(tags):
+        out, i = [], 0
+        while i < n:
+            j = i
+            while j + 1 < n and tags[j + 1] == tags[i]:
+                j += 1
+            if tags[i] != "O":
+                out.append((words[i][0], words[j][1], tags[i]))
+            i = j + 1
+        return out
+    return text, runs(quote_tags), runs(ner_tags)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tagged_article())
+def test_decoded_quotes_always_pass_the_validator(article):
+    text, quote_spans, entities = article
+    quotes = group_quotes(text, quote_spans, entities, rule_boundaries=True)
+    art = {"id": "x", "text": text, "entities": [{"start": s, "end": e, "label": lab} for s, e, lab in entities],
+           "quotes": quotes}
+    assert check_article(art) == []
