@@ -14,7 +14,6 @@ import dataclasses
 import json
 import math
 import re
-import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -71,7 +70,7 @@ class ArticleError(ValueError):
 
 
 def json_type(value: Any) -> str:
-    """The JSON name of a parsed value's type (``null``, ``array``, ``string``...), for messages."""
+    """The JSON name of a parsed value's type (``null``, ``an array``, ``a string``...), for messages."""
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -261,6 +260,17 @@ def _finite(raw: str) -> float:
     return value
 
 
+#: the most digits an integer may have: Python's own limit for reading one (sys.get_int_max_str_digits)
+MAX_DIGITS = 4300
+
+
+def _whole(raw: str) -> int:
+    digits = len(raw.lstrip("-"))
+    if digits > MAX_DIGITS:
+        raise _Refused(f"a number has {digits} digits, more than can be read ({MAX_DIGITS})")
+    return int(raw)
+
+
 def _constant(name: str):
     raise _Refused(f"{name} is not JSON")
 
@@ -269,19 +279,17 @@ def parse_json(line: str) -> tuple[Any, str | None]:
     """``(value, None)`` for one JSON text, ``(None, why not)`` when it is not JSON the scheme takes.
 
     Refused besides malformed JSON: nesting too deep to read, an integer
-    longer than Python reads (``sys.get_int_max_str_digits()``), ``NaN``,
+    of more than :data:`MAX_DIGITS` digits, ``NaN``,
     ``Infinity`` and numbers that overflow to them.
     """
     try:
-        return json.loads(line, parse_constant=_constant, parse_float=_finite), None
+        return json.loads(line, parse_constant=_constant, parse_float=_finite, parse_int=_whole), None
     except json.JSONDecodeError as err:
         return None, f"malformed JSON: {err.msg} at column {err.colno}"
     except RecursionError:
         return None, "JSON nested too deeply to read"
     except _Refused as err:
         return None, str(err)
-    except ValueError:  # int() refuses digit strings over the limit
-        return None, f"a number has more than {sys.get_int_max_str_digits()} digits"
 
 
 def iter_jsonl(source: str | Path | IO[bytes], name: str | None = None) -> Iterator[tuple[int, Any, list[Problem]]]:

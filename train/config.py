@@ -85,11 +85,12 @@ class Allowed:
     def __str__(self) -> str:
         if self.choices:
             return "one of " + ", ".join(str(c) for c in self.choices)
+        low, high = _number(self.low), _number(self.high)
         if self.low is not None and self.high is not None:
-            return f"{'(' if self.low_open else '['}{self.low:g}, {self.high:g}{')' if self.high_open else ']'}"
+            return f"{'(' if self.low_open else '['}{low}, {high}{')' if self.high_open else ']'}"
         if self.low is not None:
-            return f"{'>' if self.low_open else '>='} {self.low:g}"
-        return f"{'<' if self.high_open else '<='} {self.high:g}"
+            return f"{'>' if self.low_open else '>='} {low}"
+        return f"{'<' if self.high_open else '<='} {high}"
 
     def admits(self, value: Any) -> bool:
         """True when ``value`` (one item) is allowed."""
@@ -107,6 +108,11 @@ class Allowed:
             if item is not None and not self.admits(item):
                 return f"{item!r} is not allowed (allowed: {self})"
         return None
+
+
+def _number(x: float | None) -> str:
+    """A bound as a person writes it: ``0``, ``4294967296``, ``0.5``."""
+    return str(int(x)) if x is not None and float(x).is_integer() else str(x)
 
 
 def allowed(default: Any = dataclasses.MISSING, *, factory: Any = dataclasses.MISSING, above: float | None = None,
@@ -192,8 +198,8 @@ class TrainConfig(Checked):
     max_steps: int = allowed(0, at_least=0)  # optimizer steps; 0 = from epochs
     batch_size: int = allowed(16, at_least=1)  # windows per device per micro-batch
     grad_accum: int = allowed(1, at_least=1)
-    lr: float = allowed(5e-5, above=0)  # encoder learning rate (top layer)
-    head_lr: float = allowed(1e-3, above=0)  # classification heads and CRFs
+    lr: float = allowed(5e-5, at_least=0)  # encoder learning rate (top layer); 0 leaves the encoder as it is
+    head_lr: float = allowed(1e-3, at_least=0)  # classification heads and CRFs
     layer_decay: float = allowed(1.0, above=0, at_most=1)  # lr multiplier per layer going down (1 = flat)
     embedding_lr: float | None = allowed(0.0, at_least=0)  # 0 freezes the word embeddings; null = like layer 0
     weight_decay: float = allowed(0.01, at_least=0)
