@@ -134,6 +134,26 @@ def first_token_of_words(word_ids: Sequence[int | None]) -> dict[int, int]:
 
 # --- windows ---------------------------------------------------------------------
 
+def keep_first_pieces(word_ids: Sequence[int], limit: int) -> list[int]:
+    """Positions (into ``word_ids``, ``n_tokens`` long, no special tokens) of
+    the sub-word tokens kept when no word may have more than ``limit`` of them:
+    each word's first ``limit`` pieces, in order.
+
+    A word longer than a window (a tracking id, a base64 blob glued into the
+    text) would otherwise fit in no window. Its first piece, the one that
+    carries its label and decides it, is always kept.
+    """
+    if limit < 1:
+        raise ValueError(f"a window must hold at least one piece, got {limit}")
+    kept, count, prev = [], 0, None
+    for t, w in enumerate(word_ids):
+        count = count + 1 if w == prev else 1
+        prev = w
+        if count <= limit:
+            kept.append(t)
+    return kept
+
+
 def plan_windows(token_counts: Sequence[int], budget: int, stride: int) -> list[tuple[int, int, int, int]]:
     """Cut an article into overlapping windows of whole words.
 

@@ -11,15 +11,19 @@ Validation never stops at the first problem: every check returns a list of
 from __future__ import annotations
 
 import dataclasses
-import gzip
 import json
-from collections.abc import Iterable, Iterator
+import math
+import re
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from .textio import open_text
 from .schema import ENTITY_LABELS, QUOTE_KINDS, QUOTE_PARTS
+from .textio import TextError, atomic_output, numbered_lines
 from .words import split_words
+
+#: a UTF-16 surrogate code point: in a parsed str, always a lone one (JSON's escapes pair up)
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 PART_KEYS = {"CONTENT": "content", "SOURCE": "source", "CUE": "cue"}
 
@@ -63,6 +67,16 @@ class ArticleError(ValueError):
         head = "\n".join(str(p) for p in problems[:20])
         more = f"\n... and {len(problems) - 20} more" if len(problems) > 20 else ""
         super().__init__(f"{len(problems)} problem(s):\n{head}{more}")
+
+
+def json_type(value: Any) -> str:
+    """The JSON name of a parsed value's type (``null``, ``an array``, ``a string``...), for messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    names = {dict: "an object", list: "an array", str: "a string", int: "a number", float: "a number"}
+    return names.get(type(value), type(value).__name__)
 
 
 def _is_int(x: Any) -> bool:
@@ -125,10 +139,35 @@ class _Checker:
         return (s, e) if ok else None
 
 
+def lone_surrogates(value: Any) -> list[tuple[str, int]]:
+    """``(where, character index)`` of the first lone surrogate in each string of a JSON value, keys included.
+
+    ``where`` is the key path (``text``, ``quotes.0.speaker``). JSON's
+    ``\\ud800`` escapes are the only way one gets into a parsed article; no
+    UTF-8 file or tokenizer can hold it. Walked without recursion, so any
+    depth the JSON parser read is fine.
+    """
+    out: list[tuple[str, int]] = []
+    stack: list[tuple[str, Any]] = [("", value)]
+    while stack:
+        where, item = stack.pop()
+        if isinstance(item, str):
+            found = _SURROGATE.search(item)
+            if found:
+                out.append((where or "value", found.start()))
+        elif isinstance(item, dict):
+            for k, v in item.items():
+                key = f"{where}.{k}" if where else str(k)
+                stack += [(f"the key {key!r}", k), (key, v)]
+        elif isinstance(item, list):
+            stack += [(f"{where}.{i}", v) for i, v in enumerate(item)]
+    return sorted(out)
+
+
 def check_article(art: Any, file: str | None = None, line: int | None = None) -> list[Problem]:
     """Every problem of one parsed JSON value against the scheme (empty if valid)."""
     if not isinstance(art, dict):
-        return [Problem(f"an article must be a JSON object, got {type(art).__name__}", file, line)]
+        return [Problem(f"an article must be a JSON object, got {json_type(art)}", file, line)]
     c = _Checker(art, file, line)
     if "id" not in art:
         c.add("missing key 'id'")
@@ -140,6 +179,10 @@ def check_article(art: Any, file: str | None = None, line: int | None = None) ->
     if not isinstance(art["text"], str):
         c.add(f"'text' must be a string, got {type(art['text']).__name__}")
         return c.problems
+    for where, at in lone_surrogates(art):
+        span = (at, at + 1) if where == "text" else None
+        c.add(f"{where} holds a lone surrogate at character {at}: not Unicode text that can be written or "
+              "tokenized (a broken emoji or a cut UTF-16 pair); fix or remove it at the source", where, span)
 
     ents = art.get("entities")
     if ents is not None:
@@ -206,40 +249,111 @@ def _overlaps(c: _Checker, spans: list[tuple[int, int, str]], message: str) -> N
 
 # --- JSONL ---------------------------------------------------------------------
 
-def iter_jsonl(path: str | Path) -> Iterator[tuple[int, Any, list[Problem]]]:
+class _Refused(ValueError):
+    """A JSON value the scheme refuses although Python's parser reads it."""
+
+
+def _finite(raw: str) -> float:
+    value = float(raw)
+    if not math.isfinite(value):
+        raise _Refused(f"the number {raw[:20]}{'...' if len(raw) > 20 else ''} is out of range")
+    return value
+
+
+#: the most digits an integer may have: Python's own limit for reading one (sys.get_int_max_str_digits)
+MAX_DIGITS = 4300
+
+
+def _whole(raw: str) -> int:
+    digits = len(raw.lstrip("-"))
+    if digits > MAX_DIGITS:
+        raise _Refused(f"a number has {digits} digits, more than can be read ({MAX_DIGITS})")
+    return int(raw)
+
+
+def _constant(name: str):
+    raise _Refused(f"{name} is not JSON")
+
+
+def parse_json(line: str) -> tuple[Any, str | None]:
+    """``(value, None)`` for one JSON text, ``(None, why not)`` when it is not JSON the scheme takes.
+
+    Refused besides malformed JSON: nesting too deep to read, an integer
+    of more than :data:`MAX_DIGITS` digits, ``NaN``,
+    ``Infinity`` and numbers that overflow to them.
+    """
+    try:
+        return json.loads(line, parse_constant=_constant, parse_float=_finite, parse_int=_whole), None
+    except json.JSONDecodeError as err:
+        return None, f"malformed JSON: {err.msg} at column {err.colno}"
+    except RecursionError:
+        return None, "JSON nested too deeply to read"
+    except _Refused as err:
+        return None, str(err)
+
+
+def iter_jsonl(source: str | Path | IO[bytes], name: str | None = None) -> Iterator[tuple[int, Any, list[Problem]]]:
     """Yield ``(line_number, value, problems)`` for each non-blank line.
 
-    ``value`` is None when the line is not valid JSON; the problem says why.
+    ``source``: a path (``.gz`` gunzipped) or an open binary stream, called
+    ``name`` in problems (default: the path). ``problems`` names the line
+    when it is not UTF-8 or not JSON (``value`` is then None); a broken gzip
+    stream is one last problem. A line that parses to ``null`` comes as
+    ``(n, None, [])``: the scheme's checks refuse it.
     """
-    path = Path(path)
-    with open_text(path) as fh:
-        for n, raw in enumerate(fh, 1):
-            if not raw.strip():
+    name = name or str(source)
+    try:
+        for n, line, why in numbered_lines(source):
+            if line is None:
+                yield n, None, [Problem(why or "unreadable", name, n)]
                 continue
-            try:
-                yield n, json.loads(raw), []
-            except json.JSONDecodeError as err:
-                yield n, None, [Problem(f"malformed JSON: {err.msg} at column {err.colno}", str(path), n)]
+            if not line.strip():
+                continue
+            value, why = parse_json(line)
+            yield n, value, ([] if why is None else [Problem(why, name, n)])
+    except TextError as err:
+        yield err.line or 0, None, [Problem(err.reason, name, err.line)]
 
 
-def check_jsonl(path: str | Path) -> tuple[list[dict], list[Problem]]:
-    """Read and validate a JSONL file: all valid articles and all problems."""
-    arts: list[dict] = []
+def checked_jsonl(source: str | Path | IO[bytes], name: str | None = None,
+                  check: Callable[[Any, str | None, int | None], list[Problem]] | None = None,
+                  ) -> tuple[list[tuple[int, dict]], list[Problem]]:
+    """Read and validate a JSONL file: ``(line number, article)`` of every valid article, and every problem.
+
+    The one function that decides what a JSONL file of articles holds:
+    ``qawl validate`` and every reader of articles call it. Problems: lines
+    that are not UTF-8 or not JSON, values that ``check`` refuses (default
+    :func:`check_article`, the scheme), ids met twice, a file with no article
+    at all. ``source`` and ``name`` are as :func:`iter_jsonl` takes them.
+    """
+    name = name or str(source)
+    check = check or check_article
+    arts: list[tuple[int, dict]] = []
     problems: list[Problem] = []
     seen: dict[str, int] = {}
-    for n, value, probs in iter_jsonl(path):
-        if value is None:
+    lines = 0
+    for n, value, probs in iter_jsonl(source, name):
+        lines += 1
+        if probs:
             problems += probs
             continue
-        probs = check_article(value, str(path), n)
+        probs = check(value, name, n)
         if isinstance(value, dict) and isinstance(value.get("id"), str):
             first = seen.setdefault(value["id"], n)
             if first != n:
-                probs.append(Problem(f"duplicate id (first on line {first})", str(path), n, value["id"]))
+                probs.append(Problem(f"duplicate id (first on line {first})", name, n, value["id"]))
         problems += probs
         if not probs:
-            arts.append(value)
+            arts.append((n, value))
+    if not lines:
+        problems.append(Problem("holds no article (it is empty or blank)", name))
     return arts, problems
+
+
+def check_jsonl(path: str | Path) -> tuple[list[dict], list[Problem]]:
+    """Read and validate a JSONL file: all valid articles and all problems (see :func:`checked_jsonl`)."""
+    arts, problems = checked_jsonl(path)
+    return [a for _, a in arts], problems
 
 
 def read_articles(paths: str | Path | Iterable[str | Path]) -> list[dict]:
@@ -261,6 +375,15 @@ def read_articles(paths: str | Path | Iterable[str | Path]) -> list[dict]:
     return arts
 
 
+def read_numbered(path: str | Path) -> tuple[list[dict], list[int]]:
+    """The articles of one JSONL file and the line each is on; raises
+    :class:`ArticleError` listing every problem (as :func:`read_articles`)."""
+    located, problems = checked_jsonl(path)
+    if problems:
+        raise ArticleError(problems)
+    return [a for _, a in located], [n for n, _ in located]
+
+
 def validate_articles(arts: Iterable[dict], source: str | None = None) -> list[dict]:
     """Validate in-memory articles; raise :class:`ArticleError` on any problem."""
     arts = list(arts)
@@ -271,12 +394,13 @@ def validate_articles(arts: Iterable[dict], source: str | None = None) -> list[d
 
 
 def write_articles(path: str | Path, arts: Iterable[dict]) -> int:
-    """Write articles as JSONL (UTF-8, one per line); returns how many."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write articles as JSONL (UTF-8, one per line; ``.gz`` compresses); returns how many.
+
+    Written under a temporary name and renamed when complete, so a failure
+    leaves no half file (see :func:`data.textio.atomic_output`).
+    """
     n = 0
-    opener = gzip.open(path, "wt", encoding="utf-8") if path.suffix == ".gz" else open(path, "w", encoding="utf-8")
-    with opener as fh:
+    with atomic_output(path) as fh:
         for a in arts:
             fh.write(json.dumps(a, ensure_ascii=False) + "\n")
             n += 1

@@ -37,6 +37,12 @@ Two stages, each with a documented set of columns that training reads;
 ``weight``          loss weight of the window's corpus (float)
 ==================  ==========================================================
 
+Every word is scored in exactly one window. A word of more sub-word pieces
+than a window holds (``max_length`` less the special tokens; a tracking id
+or a base64 blob in scraped text) keeps its first pieces, as many as a window
+holds, and the rest are dropped: it is still labelled and decided by its first
+piece like every word, and no article is refused for it.
+
 The tokenizer is passed in (any fast tokenizer with ``word_ids``). This
 module imports only the standard library and its sibling modules, so a
 checkpoint can carry a copy of it (see ``models/carry.py``).
@@ -47,10 +53,15 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from .align import IGNORE, plan_windows, spans_to_tags, word_labels_to_token_labels
+from .align import IGNORE, keep_first_pieces, plan_windows, spans_to_tags, word_labels_to_token_labels
 from .article import layer_spans
 from .schema import LAYERS, layer_tags
 from .words import normalise_words, split_words
+
+
+#: the columns of a window-level row, in the order :func:`window_rows` gives them
+WINDOW_COLUMNS: tuple[str, ...] = ("id", "window", "input_ids", "attention_mask", "word_ids", "scored", "num_tokens",
+                                   "weight", *(f"labels_{layer}" for layer in LAYERS))
 
 
 @dataclass
@@ -240,10 +251,16 @@ def window_rows(row: dict, tokenizer, spec: WindowSpec, frame: tuple[list[int], 
     except ValueError as err:
         raise ValueError(f"article {row['id']!r}: {err}") from None
     n_words = len(row["words"])
+    budget = spec.max_length - len(pre) - len(post)
+    if budget < 1:
+        raise ValueError(f"max_length {spec.max_length} leaves no room for words beside {len(pre) + len(post)} "
+                         "special tokens")
+    kept = keep_first_pieces(wids, budget)  # a word longer than a window keeps its first pieces
+    if len(kept) < len(wids):
+        ids, wids = [ids[t] for t in kept], [wids[t] for t in kept]
     counts = [0] * n_words
     for w in wids:
         counts[w] += 1
-    budget = spec.max_length - len(pre) - len(post)
     try:
         plan = plan_windows(counts, budget, spec.stride)
     except ValueError as err:
@@ -295,6 +312,7 @@ def _continuation(layer: str) -> list[int]:
 
 __all__ = [
     "IGNORE",
+    "WINDOW_COLUMNS",
     "Normalisation",
     "WindowSpec",
     "article_to_row",

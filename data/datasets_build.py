@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from .build import WindowSpec, article_to_row, special_token_frame, window_rows
-from .schema import layer_tags
+from .build import WINDOW_COLUMNS, WindowSpec, article_to_row, special_token_frame, window_rows
+from .schema import LAYERS, layer_tags
 
 
 def word_features():
@@ -51,7 +51,23 @@ def tokenize_windows(word_ds, tokenizer, spec: WindowSpec, weight: float = 1.0, 
                     out.setdefault(key, []).append(val)
         return out
 
-    return word_ds.map(explode, batched=True, batch_size=64, remove_columns=word_ds.column_names, num_proc=num_proc)
+    windows = word_ds.map(explode, batched=True, batch_size=64, remove_columns=word_ds.column_names, num_proc=num_proc)
+    if windows.num_rows == 0:  # no article has a word: datasets keeps no column of a map that yields no row
+        from datasets import Dataset
+
+        windows = Dataset.from_dict({key: [] for key in WINDOW_COLUMNS}, features=window_features())
+    return windows
+
+
+def window_features():
+    """The ``datasets.Features`` a window-level dataset gets from its rows (see :mod:`data.build`)."""
+    from datasets import Features, List, Value
+
+    ints = List(Value("int64"))
+    return Features({"id": Value("string"), "window": Value("int64"), "input_ids": List(Value("int32")),
+                     "attention_mask": List(Value("int8")), "word_ids": ints, "scored": ints,
+                     "num_tokens": Value("int64"), "weight": Value("float64"),
+                     **{f"labels_{layer}": ints for layer in LAYERS}})
 
 
 def mix(datasets_: Sequence):

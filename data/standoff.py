@@ -36,8 +36,8 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from .textio import open_text
-from .article import ArticleError, Problem, check_article, iter_jsonl, write_articles
+from .textio import numbered_lines, read_text, write_text
+from .article import ArticleError, Problem, check_article, iter_jsonl, json_type, parse_json, write_articles
 
 ANT_QUOTES = Path(__file__).resolve().parent / "ant_quotes"
 GOLD_DIR = ANT_QUOTES / "gold"
@@ -89,7 +89,7 @@ def record_files(path: str | Path) -> list[Path]:
 def check_record(value: object, file: str, line: int) -> list[Problem]:
     """Every problem of one stand-off line's form (spans are checked after joining)."""
     if not isinstance(value, dict):
-        return [Problem(f"a record must be a JSON object, got {type(value).__name__}", file, line)]
+        return [Problem(f"a record must be a JSON object, got {json_type(value)}", file, line)]
     aid = value.get("id")
     if not isinstance(aid, str) or not aid:
         return [Problem(f"'id' must be a non-empty string, got {aid!r}", file, line)]
@@ -117,8 +117,10 @@ def read_records(path: str | Path) -> tuple[list[Record], list[Problem]]:
     problems: list[Problem] = []
     first: dict[str, Record] = {}
     for file in record_files(path):
+        lines = 0
         for n, value, probs in iter_jsonl(file):
-            if value is None:
+            lines += 1
+            if probs:
                 problems += probs
                 continue
             probs = check_record(value, str(file), n)
@@ -131,6 +133,8 @@ def read_records(path: str | Path) -> tuple[list[Record], list[Problem]]:
                 problems.append(Problem(f"duplicate id (first at {seen.file}:{seen.line})", rec.file, n, rec.id))
                 continue
             records.append(rec)
+        if not lines:
+            problems.append(Problem("the file holds no record (it is empty or blank)", str(file)))
     return records, problems
 
 
@@ -156,24 +160,25 @@ def read_corpus(corpus: str | Path, ids: Iterable[str]) -> tuple[dict[str, tuple
     wanted = set(ids)
     found: dict[str, tuple[int, dict]] = {}
     malformed: list[int] = []
-    with open_text(path) as fh:
-        for n, raw in enumerate(fh, 1):
-            if not wanted:
-                break
-            match = _LINE_ID.match(raw)
-            key = _json_string(match.group(1)) if match else None
-            if key is not None and key not in wanted:
-                continue  # not needed: skip parsing the whole line
-            try:
-                value = json.loads(raw)
-            except json.JSONDecodeError:
-                if raw.strip():
-                    malformed.append(n)
-                continue
-            aid = value.get("id") if isinstance(value, dict) else None
-            if aid in wanted:
-                found[aid] = (n, value)
-                wanted.discard(aid)
+    for n, raw, _ in numbered_lines(path):
+        if not wanted:
+            break
+        if raw is None:  # not UTF-8
+            malformed.append(n)
+            continue
+        match = _LINE_ID.match(raw)
+        key = _json_string(match.group(1)) if match else None
+        if key is not None and key not in wanted:
+            continue  # not needed: skip parsing the whole line
+        value, why = parse_json(raw)
+        if why is not None:
+            if raw.strip():
+                malformed.append(n)
+            continue
+        aid = value.get("id") if isinstance(value, dict) else None
+        if aid in wanted:
+            found[aid] = (n, value)
+            wanted.discard(aid)
     return found, malformed
 
 
@@ -274,7 +279,9 @@ def read_splits(path: str | Path) -> dict[str, str]:
     path = Path(path).expanduser()
     if not path.exists():
         return {}
-    obj = json.loads(path.read_text(encoding="utf-8"))
+    obj, why = parse_json(read_text(path))
+    if why is not None or not isinstance(obj, dict):
+        raise ValueError(f"{path}: {why or 'expected a JSON object of split name -> ids'}")
     out: dict[str, str] = {}
     for split in SPLIT_NAMES:
         for aid in obj.get(split, []):
@@ -295,8 +302,7 @@ def write_splits(path: str | Path, assignment: dict[str, str]) -> dict[str, int]
         "counts": counts,
         **lists,
     }
-    path = Path(path)
-    path.write_text(json.dumps(obj, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    write_text(path, json.dumps(obj, ensure_ascii=False, indent=1) + "\n")
     return counts
 
 

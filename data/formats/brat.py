@@ -6,7 +6,9 @@ each ``.ann`` becomes one article named after it).
 
 Quotes: an ``E`` line whose roles are ``Source``, ``Cue`` and ``Content``
 (numbered repeats such as ``Content2`` allowed) becomes a quote; its first
-argument is the trigger and is otherwise ignored. The speaker is the SOURCE's
+argument is the trigger and is otherwise ignored, unless it names one of those
+roles (``E1 Cue:T3 Source:T1 Content:T2``): then it is read as that part, with
+a note. The speaker is the SOURCE's
 text (null without one); the kind follows the quotation marks
 (:func:`data.formats.spans.settle_content`). A CONTENT in several fragments
 (discontinuous ``T``, or repeated roles) becomes one quote per fragment with the
@@ -16,6 +18,10 @@ are snapped, and overlapping quote parts are resolved by
 :func:`data.formats.spans.resolve_quotes`. ``A<n> Kind E<n> direct|indirect``
 and ``#<n> AnnotatorNotes E<n> speaker=<JSON string or null>`` lines, as the
 writer produces, override the kind and speaker.
+
+A ``.txt`` under the input folder that no ``.ann`` names is left out with a
+note. Writing refuses a folder that holds files already and fills the folder
+whole or not at all.
 
 Entities: other ``T`` labels that are scheme labels (PER, ORG, LOC, MISC) or are
 mapped by ``label_map`` (to a label, or to ``O`` to leave them out). Unmapped
@@ -35,6 +41,7 @@ from pathlib import Path
 
 from ..article import ArticleError, Problem
 from ..schema import ENTITY_LABELS
+from ..textio import TextError, atomic_folder, check_output, read_text
 from . import ConvertOptions, Note, conclude
 from .spans import QuoteDraft, WordIndex, resolve_quotes, settle_content
 
@@ -94,8 +101,7 @@ def _speaker(raw: str) -> tuple[bool, str | None]:
 def _parse(ann: Path, text: str, problems: list[Problem], notes: list[Note]) -> _Doc:
     aid = ann.stem
     doc = _Doc(aid, ann, text, {}, [], {}, {})
-    with open(ann, encoding="utf-8-sig", newline="") as fh:
-        lines = [ln.rstrip("\r") for ln in fh.read().split("\n")]
+    lines = [ln.rstrip("\r") for ln in read_text(ann, bom=True).split("\n")]
     f = str(ann)
     i = 0
     while i < len(lines):
@@ -188,9 +194,12 @@ def _quotes(doc: _Doc, words: WordIndex, drop_incomplete: bool, problems: list[P
                 ok = False
                 continue
             used.add(tid)
-            if k == 0:
-                continue  # the trigger
             m = ROLE.match(role)
+            if k == 0 and not m:
+                continue  # the trigger
+            if k == 0:
+                note("trigger", f"{ev.eid}: the first argument {role}:{tid} names a part, not a trigger: "
+                                f"read as the {m.group(1).upper()}", doc.spans[tid].frags[0])
             if not m:
                 problems.append(Problem(f"{ev.eid}: role {role!r} is not Source, Cue or Content", f, line, aid))
                 ok = False
@@ -250,6 +259,13 @@ def input_files(path: Path) -> list[Path]:
     return sorted(path.rglob("*.ann")) if path.is_dir() else [path]
 
 
+def unannotated_texts(path: Path, used: set[Path]) -> list[Path]:
+    """The ``.txt`` files under a folder that no ``.ann`` read (``used``: resolved paths), sorted."""
+    if not path.is_dir():
+        return []
+    return sorted(t for t in path.rglob("*.txt") if t.resolve() not in used)
+
+
 def read(path: str | Path, options: ConvertOptions | None = None) -> tuple[list[dict], list[Note]]:
     """Read one ``.ann`` file or every ``.ann`` under a folder.
 
@@ -262,7 +278,11 @@ def read(path: str | Path, options: ConvertOptions | None = None) -> tuple[list[
     problems: list[Problem] = []
     notes: list[Note] = []
     docs: list[_Doc] = []
-    for ann in input_files(Path(path)):
+    anns = input_files(Path(path))
+    if not anns:
+        problems.append(Problem("the folder holds no .ann file", str(path)))
+    texts_used: set[Path] = set()
+    for ann in anns:
         txt, stripped = _text_for(ann)
         if txt is None:
             problems.append(Problem("no text file found for it (looked for X.txt beside it and in ../text/, "
@@ -270,8 +290,14 @@ def read(path: str | Path, options: ConvertOptions | None = None) -> tuple[list[
             continue
         if stripped:
             notes.append(Note("text-file", f"text read from {txt}", str(ann), None, ann.stem))
-        with open(txt, encoding="utf-8-sig", newline="") as fh:
-            docs.append(_parse(ann, fh.read(), problems, notes))
+        texts_used.add(txt.resolve())
+        try:
+            docs.append(_parse(ann, read_text(txt, bom=True), problems, notes))
+        except TextError as err:
+            problems.append(Problem(err.reason, err.file, err.line, ann.stem))
+    for txt in unannotated_texts(Path(path), texts_used):
+        notes.append(Note("no-annotation", "no .ann file names this text: left out (annotate it, or add an "
+                                           "empty .ann to convert it with no spans)", str(txt), None, txt.stem))
     labels = {sp.label for d in docs for sp in d.spans.values()}
     with_entities = any(label_map.get(lab, lab) in ENTITY_LABELS for lab in labels)
     with_quotes = any(d.events for d in docs)
@@ -350,38 +376,46 @@ def write(arts: Iterable[dict], out: str | Path, options: ConvertOptions | None 
     bad = [a["id"] for a in arts if not _safe_name(a["id"])]
     if bad:
         raise ValueError(f"article ids must be usable as file names, got {bad[:5]}")
-    out.mkdir(parents=True, exist_ok=True)
+    check_output(out, folder=True)
     notes: list[Note] = []
-    for art in arts:
-        aid, text = art["id"], art["text"]
-        lines: list[str] = []
-        t = 0
+    with atomic_folder(out) as folder:
+        for art in arts:
+            notes += _write_article(art, folder, out)
+    return notes
 
-        def tline(label: str, span: list[int]) -> str:
-            nonlocal t
-            t += 1
-            lines.append(f"T{t}\t{label} {span[0]} {span[1]}\t{text[span[0]:span[1]]}")
-            return f"T{t}"
 
-        extra = sorted(set(art) - {"id", "text", "entities", "quotes"})
-        if extra:
-            notes.append(Note("dropped", f"keys not written to brat: {', '.join(extra)}", str(out), None, aid))
-        for layer in ("entities", "quotes"):
-            if art.get(layer) is None:
-                notes.append(Note("unannotated", f"{layer} not annotated: written with none", str(out), None, aid))
-        for ent in art.get("entities") or []:
-            tline(ent["label"], [ent["start"], ent["end"]])
-        for k, q in enumerate(art.get("quotes") or [], 1):
-            roles = [("Content", tline("Content", q["content"]))]
-            for role, key in (("Source", "source"), ("Cue", "cue")):
-                if q.get(key) is not None:
-                    roles.append((role, tline(role, q[key])))
-            trigger = tline("Attribution", q["cue"] if q.get("cue") is not None else q["content"])
-            lines.append(f"E{k}\tAttribution:{trigger} " + " ".join(f"{r}:{tid}" for r, tid in roles))
-            lines.append(f"A{k}\tKind E{k} {q['kind']}")
-            lines.append(f"#{k}\tAnnotatorNotes E{k}\t{_SPEAKER}{json.dumps(q.get('speaker'), ensure_ascii=False)}")
-        with open(out / f"{aid}.txt", "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        with open(out / f"{aid}.ann", "w", encoding="utf-8", newline="") as fh:
-            fh.write("".join(ln + "\n" for ln in lines))
+def _write_article(art: dict, folder: Path, out: Path) -> list[Note]:
+    """Write one article's ``.txt`` and ``.ann`` into ``folder``; notes name ``out``, the folder it ends up in."""
+    notes: list[Note] = []
+    aid, text = art["id"], art["text"]
+    lines: list[str] = []
+    t = 0
+
+    def tline(label: str, span: list[int]) -> str:
+        nonlocal t
+        t += 1
+        lines.append(f"T{t}\t{label} {span[0]} {span[1]}\t{text[span[0]:span[1]]}")
+        return f"T{t}"
+
+    extra = sorted(set(art) - {"id", "text", "entities", "quotes"})
+    if extra:
+        notes.append(Note("dropped", f"keys not written to brat: {', '.join(extra)}", str(out), None, aid))
+    for layer in ("entities", "quotes"):
+        if art.get(layer) is None:
+            notes.append(Note("unannotated", f"{layer} not annotated: written with none", str(out), None, aid))
+    for ent in art.get("entities") or []:
+        tline(ent["label"], [ent["start"], ent["end"]])
+    for k, q in enumerate(art.get("quotes") or [], 1):
+        roles = [("Content", tline("Content", q["content"]))]
+        for role, key in (("Source", "source"), ("Cue", "cue")):
+            if q.get(key) is not None:
+                roles.append((role, tline(role, q[key])))
+        trigger = tline("Attribution", q["cue"] if q.get("cue") is not None else q["content"])
+        lines.append(f"E{k}\tAttribution:{trigger} " + " ".join(f"{r}:{tid}" for r, tid in roles))
+        lines.append(f"A{k}\tKind E{k} {q['kind']}")
+        lines.append(f"#{k}\tAnnotatorNotes E{k}\t{_SPEAKER}{json.dumps(q.get('speaker'), ensure_ascii=False)}")
+    with open(folder / f"{aid}.txt", "w", encoding="utf-8", newline="") as fh:
+        fh.write(text)
+    with open(folder / f"{aid}.ann", "w", encoding="utf-8", newline="") as fh:
+        fh.write("".join(ln + "\n" for ln in lines))
     return notes

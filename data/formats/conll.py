@@ -27,6 +27,7 @@ from typing import TextIO
 
 from ..article import ArticleError, Problem
 from ..schema import ENTITY_LABELS
+from ..textio import TextError, output_stream, read_text
 from ..words import split_words
 from . import ConvertOptions, Note, conclude
 
@@ -102,9 +103,9 @@ def _parse_file(path: Path, tags: _TagReader, problems: list[Problem]) -> list[l
     out: list[list[_Token] | str] = []
     sent: list[_Token] = []
     try:
-        raw_lines = path.read_bytes().decode("utf-8-sig").split("\n")  # not splitlines: U+2028 etc. stay in words
-    except UnicodeDecodeError as err:
-        problems.append(Problem(f"not UTF-8 text ({err.reason} at byte {err.start})", str(path)))
+        raw_lines = read_text(path, bom=True).split("\n")  # not splitlines: U+2028 etc. stay in words
+    except TextError as err:
+        problems.append(Problem(err.reason, err.file, err.line))
         return out
     for n, line in enumerate(raw_lines, 1):
         line = line.rstrip("\r")
@@ -256,11 +257,8 @@ def write(arts: Iterable[dict], out: str | Path | TextIO, options: ConvertOption
     notes: list[Note] = []
     spell = {"PER": "PERS"} if options.anercorp_tags else {}
     target = str(out) if isinstance(out, (str, Path)) else None
-    if target is not None:
-        Path(target).parent.mkdir(parents=True, exist_ok=True)
-    fh = open(target, "w", encoding="utf-8") if target is not None else out
     quotes = 0
-    try:
+    with output_stream(out) as fh:
         for art in arts:
             text = art["text"]
             words = split_words(text)
@@ -297,9 +295,6 @@ def write(arts: Iterable[dict], out: str | Path | TextIO, options: ConvertOption
                     fh.write("\n")
                 fh.write(f"{text[s:e]} {tags[i]}\n")
             fh.write("\n")
-    finally:
-        if target is not None:
-            fh.close()
     if quotes:
         notes.append(Note("dropped", f"CoNLL holds entities only: {quotes} quote(s) not written", target))
     return notes

@@ -17,6 +17,7 @@ from typing import Any, TextIO
 
 from ..article import ArticleError, Problem, iter_jsonl
 from ..schema import ENTITY_LABELS
+from ..textio import output_stream
 from . import ConvertOptions, Note, conclude
 from .spans import WordIndex
 
@@ -114,10 +115,7 @@ def write(arts: Iterable[dict], out: str | Path | TextIO, options: ConvertOption
     """
     target = str(out) if isinstance(out, (str, Path)) else None
     notes: list[Note] = []
-    if target is not None:
-        Path(target).parent.mkdir(parents=True, exist_ok=True)
-    fh = open(target, "w", encoding="utf-8") if target is not None else out
-    try:
+    with output_stream(out) as fh:
         for art in arts:
             if art.get("entities") is None:
                 notes.append(Note("unannotated", "entities not annotated: written with none", target, None, art["id"]))
@@ -131,7 +129,4 @@ def write(arts: Iterable[dict], out: str | Path | TextIO, options: ConvertOption
                    "label": [[e["start"], e["end"], e["label"]] for e in art.get("entities") or []]}
             row.update({k: v for k, v in art.items() if k not in ("id", "text", "entities", "quotes", "label")})
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-    finally:
-        if target is not None:
-            fh.close()
     return notes

@@ -6,7 +6,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
-from ..article import ArticleError, Problem, iter_jsonl, write_articles
+from ..article import ArticleError, Problem, checked_jsonl
+from ..textio import output_stream
 from . import ConvertOptions, Note, conclude
 
 
@@ -24,11 +25,13 @@ def read(path: str | Path, options: ConvertOptions | None = None) -> tuple[list[
     """
     problems: list[Problem] = []
     located = []
-    for file in input_files(Path(path)):
-        for n, value, probs in iter_jsonl(file):
-            problems += probs
-            if not probs:
-                located.append((value, str(file), n))
+    files = input_files(Path(path))
+    if not files:
+        problems.append(Problem("the folder holds no .jsonl or .jsonl.gz file", str(path)))
+    for file in files:
+        arts, probs = checked_jsonl(file)  # what `qawl validate` says of the file
+        problems += probs
+        located += [(art, str(file), n) for n, art in arts]
     try:
         arts = conclude(located)
     except ArticleError as err:
@@ -39,10 +42,8 @@ def read(path: str | Path, options: ConvertOptions | None = None) -> tuple[list[
 
 
 def write(arts: Iterable[dict], out: str | Path | TextIO, options: ConvertOptions | None = None) -> list[Note]:
-    """Write articles as JSONL to a path (``.gz`` compresses) or an open text stream."""
-    if isinstance(out, (str, Path)):
-        write_articles(out, arts)
-    else:
+    """Write articles as JSONL to a path (``.gz`` compresses; written whole or not at all) or an open text stream."""
+    with output_stream(out) as fh:
         for art in arts:
-            out.write(json.dumps(art, ensure_ascii=False) + "\n")
+            fh.write(json.dumps(art, ensure_ascii=False) + "\n")
     return []

@@ -34,8 +34,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..article import ArticleError, Problem
+from ..article import ArticleError, Problem, parse_json
 from ..schema import ENTITY_LABELS, QUOTE_KINDS, QUOTE_PARTS
+from ..textio import TextError, output_stream, read_text
 from . import ConvertOptions, Note, conclude
 from .spans import QuoteDraft, WordIndex, resolve_quotes, settle_content
 
@@ -175,10 +176,12 @@ def read(path: str | Path, options: ConvertOptions | None = None) -> tuple[list[
     staged: list[tuple[dict, str, str, dict[str, dict] | None, list[Any]]] = []
     for file in input_files(Path(path)):
         try:
-            with open(file, encoding="utf-8-sig") as fh:
-                tasks = json.load(fh)
-        except json.JSONDecodeError as err:
-            problems.append(Problem(f"malformed JSON: {err.msg}", str(file), err.lineno))
+            tasks, why = parse_json(read_text(file, bom=True))
+        except TextError as err:
+            problems.append(Problem(err.reason, err.file, err.line))
+            continue
+        if why is not None:
+            problems.append(Problem(why, str(file)))
             continue
         tasks = [tasks] if isinstance(tasks, dict) else tasks
         if not isinstance(tasks, list):
@@ -363,10 +366,6 @@ def write(arts: Iterable[dict], out: str | Path | TextIO, options: ConvertOption
                 notes.append(Note("unannotated", f"{layer} not annotated: written with no regions", target,
                                   None, art["id"]))
         tasks.append(task_of(art, options.target, options.model_version))
-    body = json.dumps(tasks, ensure_ascii=False, indent=1) + "\n"
-    if target is None:
-        out.write(body)  # type: ignore[union-attr]
-    else:
-        Path(target).parent.mkdir(parents=True, exist_ok=True)
-        Path(target).write_text(body, encoding="utf-8")
+    with output_stream(out) as fh:
+        fh.write(json.dumps(tasks, ensure_ascii=False, indent=1) + "\n")
     return notes

@@ -3,7 +3,9 @@
 Every conversion or repair made on the way is printed to stderr with its file
 and line, then one summary line counts articles, entities, quotes and notes by
 kind. Input that cannot be converted stops the command with every problem
-listed (exit status 1) and nothing written.
+listed (exit status 1) and nothing written. The output is checked before
+anything is read (never the input itself; a brat folder must be new or
+empty) and written whole or not at all.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from pathlib import Path
 
 from qawl.data.article import ArticleError
 from qawl.data.formats import FORMATS, ConvertOptions, Note, get_format, parse_map
+from qawl.data.textio import OutputError, check_output
 
 #: ConvertOptions field -> its flag on the command line
 _OPTIONS = {
@@ -108,8 +111,10 @@ def run(args: argparse.Namespace) -> int:
         return _fail(f"{source}: no such file or folder")
     if args.output == "-" and dst.out_folder:
         return _fail(f"{dst.name} writes a folder; give one instead of -")
-    if not dst.out_folder and Path(args.output).is_dir():
-        return _fail(f"{args.output} is a folder; {dst.name} writes one file (or - for stdout)")
+    try:  # before reading anything: a folder where a file goes, a brat folder holding other files, the input itself
+        check_output(args.output, [args.input], folder=dst.out_folder)
+    except OutputError as err:
+        return _fail(str(err))
     try:
         arts, notes = src.reader()(source, options)
     except ArticleError as err:
@@ -117,8 +122,6 @@ def run(args: argparse.Namespace) -> int:
             print(problem, file=sys.stderr)
         print(f"qawl convert: {len(err.problems)} problem(s) in {source}; nothing written", file=sys.stderr)
         return 1
-    except UnicodeDecodeError as err:
-        return _fail(f"{source}: not UTF-8 text ({err.reason} at byte {err.start})")
     except ValueError as err:
         return _fail(str(err))
     out = sys.stdout if args.output == "-" else Path(args.output)

@@ -18,7 +18,8 @@ from qawl.data.article import ArticleError
 from qawl.data.corpus_stats import (AGREEMENT_HEADING, agreement_markdown, count_splits, replace_section, section,
                                     stats_markdown)
 from qawl.data.schema import ENTITY_LABELS
-from qawl.data.standoff import GOLD_DIR, SPLIT_NAMES, SPLITS_FILE
+from qawl.data.standoff import GOLD_DIR, SPLIT_NAMES, SPLITS_FILE, parse_target
+from qawl.data.textio import check_output, write_text
 
 DEFAULT_CORPUS = "../shared/data/ant/ant-multisource-v2.1.jsonl.gz"
 DEFAULT_STATS = "docs/ant-quotes-stats.md"
@@ -79,12 +80,11 @@ def report_failure(err: Exception) -> int:
 
 
 def write_markdown(out: str, text: str) -> None:
+    """Write ``text`` to standard output (``-``) or, whole or not at all, to the file ``out``."""
     if out == "-":
         sys.stdout.write(text)
         return
-    path = Path(out)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    write_text(out, text)
 
 
 # --- split ---------------------------------------------------------------------------
@@ -238,6 +238,7 @@ def run_export(args) -> int:
     from qawl.data.standoff import export_joined
 
     try:
+        check_output(args.out, [args.corpus, parse_target(args.records)[0]])
         n = export_joined(args.records, args.corpus, args.out, splits=args.splits)
     except (ArticleError, OSError, ValueError) as err:
         return report_failure(err)

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import sys
 
+from .cli import whole_number
+
 
 def add_parser(sub) -> None:
     p = sub.add_parser("linker", help="refit a checkpoint's speaker linker on the training articles of a config")
     p.add_argument("--checkpoint", required=True, help="a checkpoint folder written by train.py")
     p.add_argument("--config", required=True, help="the YAML config the checkpoint was trained with (its train split)")
-    p.add_argument("--batch-size", type=int, default=16, help="windows per forward pass")
+    p.add_argument("--batch-size", type=whole_number(1), default=16, help="windows per forward pass")
     p.add_argument("overrides", nargs="*", help="dotted config overrides")
     p.set_defaults(func=run)
 

@@ -1,7 +1,15 @@
-"""``qawl predict``: entities and attributed quotes for raw articles."""
+"""``qawl predict``: entities and attributed quotes for raw articles.
+
+Everything a user can get wrong is checked before the model is loaded: the
+output (writable, not a folder, not one of the inputs), the inputs (read
+and validated whole) and the checkpoint folder. The output is written under
+a temporary name and renamed when complete.
+"""
 from __future__ import annotations
 
 import sys
+
+from .cli import whole_number
 
 
 def add_parser(sub) -> None:
@@ -9,26 +17,30 @@ def add_parser(sub) -> None:
     p.add_argument("--checkpoint", required=True, help="a checkpoint folder written by train.py")
     p.add_argument("inputs", nargs="*", help=".txt files, JSONL files with id and text, or - for standard input")
     p.add_argument("-o", "--out", default="-", help="output JSONL (default: standard output)")
-    p.add_argument("--batch-size", type=int, default=16, help="windows per forward pass")
+    p.add_argument("--batch-size", type=whole_number(1), default=16, help="windows per forward pass")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     import json
 
+    from qawl.data.article import write_articles
+    from qawl.data.textio import check_output
     from qawl.train.prediction.inputs import read_inputs
+    from qawl.train.prediction.predict import check_checkpoint
+
+    check_output(args.out, args.inputs)
+    articles = read_inputs(args.inputs)
+    check_checkpoint(args.checkpoint)
+
     from qawl.train.prediction.predict import load_checkpoint, predict_articles
 
-    articles = read_inputs(args.inputs)
     model, tokenizer, spec, labels = load_checkpoint(args.checkpoint)
     preds = predict_articles(model, tokenizer, spec, labels, articles, batch_size=args.batch_size)
-    out = sys.stdout if args.out == "-" else open(args.out, "w", encoding="utf-8")
-    try:
+    if args.out == "-":
         for a in preds:
-            out.write(json.dumps(a, ensure_ascii=False) + "\n")
-    finally:
-        if out is not sys.stdout:
-            out.close()
-    if args.out != "-":
-        print(f"{len(preds)} article(s) -> {args.out}", file=sys.stderr)
+            sys.stdout.write(json.dumps(a, ensure_ascii=False) + "\n")
+        return 0
+    write_articles(args.out, preds)
+    print(f"{len(preds)} article(s) -> {args.out}", file=sys.stderr)
     return 0

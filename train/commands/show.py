@@ -20,33 +20,28 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     from pathlib import Path
 
-    from qawl.data.article import ArticleError, iter_jsonl, read_articles
+    from qawl.data.article import read_articles, read_numbered
+    from qawl.data.textio import check_output, write_text
     from qawl.train.evaluation.html import ShownArticle, pair_articles, render_page
     from qawl.train.evaluation.scoring import score_pairs
 
-    try:
-        preds = read_articles(args.predictions)
-        golds = None if args.gold is None else read_articles(args.gold)
-        sources = [f"predictions: {args.predictions}"]
-        if golds is None:
-            shown = [ShownArticle(p) for p in preds]
-            total, unshown = None, []
-        else:
-            # read_articles succeeded, so every non-blank line is one article, in order
-            lines = [n for n, _, _ in iter_jsonl(args.predictions)]
-            pairs, unshown = pair_articles(preds, golds, args.predictions, args.gold, lines)
-            sources.append(f"gold: {args.gold}")
-            shown = [ShownArticle(p, g, score_pairs([(p, g)])) for p, g in pairs]
-            total = score_pairs(pairs) if pairs else None
-    except (ArticleError, OSError) as err:
-        print(err, file=sys.stderr)
-        return 1
+    check_output(args.out, [args.predictions, *([args.gold] if args.gold else [])])
+    preds, lines = read_numbered(args.predictions)
+    golds = None if args.gold is None else read_articles(args.gold)
+    sources = [f"predictions: {args.predictions}"]
+    if golds is None:
+        shown = [ShownArticle(p) for p in preds]
+        total, unshown = None, []
+    else:
+        pairs, unshown = pair_articles(preds, golds, args.predictions, args.gold, lines)
+        sources.append(f"gold: {args.gold}")
+        shown = [ShownArticle(p, g, score_pairs([(p, g)])) for p, g in pairs]
+        total = score_pairs(pairs) if pairs else None
     if unshown:
         print(f"{args.gold}: {len(unshown)} gold article(s) have no prediction and are not shown: {', '.join(unshown[:10])}"
               + (" ..." if len(unshown) > 10 else ""), file=sys.stderr)
     page = render_page(shown, f"qawl show: {Path(args.predictions).name}", sources, total, unshown)
     out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(page, encoding="utf-8")
+    write_text(out, page)
     print(f"{len(shown)} article(s) -> {out}", file=sys.stderr)
     return 0

@@ -60,6 +60,7 @@ def run(args) -> int:
     import time
 
     from qawl.data.article import ArticleError, read_articles, write_articles
+    from qawl.data.textio import OutputError, check_output
     from qawl.data.silver.corpus import default_exclusions, read_ids, silver_articles, silver_corpus
 
     if not args.out and not args.labelstudio:
@@ -68,9 +69,13 @@ def run(args) -> int:
         return _fail("--limit must be >= 0")
     started = time.perf_counter()
     counts: dict = {"annotated": 0, "quotes": 0}
-    out = Path(args.out) if args.out else None
-    # written under a temporary name (same suffix, so .gz still compresses) until complete
-    partial = None if out is None else out.with_name(out.stem + ".partial" + out.suffix)
+    source = args.corpus or args.inp
+    try:
+        for target in (args.out, args.labelstudio):
+            if target:
+                check_output(target, [source])
+    except OutputError as err:
+        return _fail(str(err))
     try:
         if args.corpus:
             exclude: set[str] = set()
@@ -87,22 +92,17 @@ def run(args) -> int:
         arts = _counted(arts, counts)
         if args.labelstudio:
             arts = list(arts)
-        if partial is not None:
-            write_articles(partial, arts)
-            partial.replace(out)  # only a complete output takes the final name
+        if args.out:
+            write_articles(args.out, arts)  # whole or not at all
         if args.labelstudio:
             from qawl.data.formats import ConvertOptions
             from qawl.data.formats.labelstudio import write as write_tasks
 
             write_tasks(arts, args.labelstudio, ConvertOptions(target="predictions", model_version=args.model_version))
     except ArticleError as err:
-        if partial is not None and partial.exists():
-            partial.unlink()
         print(err, file=sys.stderr)
         return 1
     except OSError as err:
-        if partial is not None and partial.exists():
-            partial.unlink()
         return _fail(str(err))
     seconds = time.perf_counter() - started
     head = (f"{counts['read']} article(s) read, {counts['excluded']} excluded (gold and --exclude-ids), "

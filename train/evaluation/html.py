@@ -24,6 +24,8 @@ from typing import Any
 from qawl.data.article import PART_KEYS, ArticleError, Problem
 from qawl.data.schema import ENTITY_LABELS, QUOTE_PARTS
 
+from .scoring import text_differences
+
 SIDES = ("pred", "gold")
 EXCERPT_WORDS = 12  # words of a CONTENT shown in the quote table (the full span is marked in the text)
 
@@ -257,25 +259,15 @@ def pair_articles(
     ``pred_lines`` gives each prediction's line number in ``pred_file``.
     """
     by_id = {g["id"]: g for g in golds}
-    problems, pairs = [], []
+    problems = text_differences(preds, golds, pred_file, gold_file, pred_lines)
     for k, p in enumerate(preds):
-        line = None if pred_lines is None else pred_lines[k]
-        g = by_id.get(p["id"])
-        if g is None:
+        if p["id"] not in by_id:
+            line = None if pred_lines is None else pred_lines[k]
             problems.append(Problem(f"no gold article with this id in {gold_file}", pred_file, line, p["id"]))
-            continue
-        if g["text"] != p["text"]:
-            at = next((i for i, (x, y) in enumerate(zip(p["text"], g["text"])) if x != y), min(len(p["text"]), len(g["text"])))
-            span = (at, min(at + 1, len(p["text"]))) if at < len(p["text"]) else None
-            problems.append(Problem(
-                f"text differs from the gold text in {gold_file} from character {at}"
-                f" (lengths {len(p['text'])} and {len(g['text'])})",
-                pred_file, line, p["id"], "text", span, None if span is None else p["text"][span[0]:span[1]],
-            ))
-            continue
-        pairs.append((p, g))
     if problems:
-        raise ArticleError(problems)
+        order = {p["id"]: k for k, p in enumerate(preds)}
+        raise ArticleError(sorted(problems, key=lambda pr: order[pr.article]))
+    pairs = [(p, by_id[p["id"]]) for p in preds]
     shown = {p["id"] for p in preds}
     return pairs, [g["id"] for g in golds if g["id"] not in shown]
 

@@ -1,7 +1,15 @@
-"""Markdown evaluation report: score tables per split and the worst errors in context."""
+"""Markdown evaluation report: score tables per split and the worst errors in context.
+
+Article ids and text are data, not markup: every cell that holds them is
+escaped (:func:`cell`), so a ``<script>`` or ``<img onerror=...>`` in an
+article shows as text wherever the report is rendered.
+"""
 from __future__ import annotations
 
+import html
 from pathlib import Path
+
+from qawl.data.textio import write_text
 
 CONTEXT = 40  # characters of text shown on each side of an error
 
@@ -37,11 +45,15 @@ def span_errors(gold: dict, pred: dict) -> list[tuple[str, str, int, int]]:
     return out
 
 
+def cell(value: object) -> str:
+    """``value`` as the text of one Markdown table cell: HTML escaped, one line, pipes escaped."""
+    text = html.escape(str(value), quote=False)
+    return " ".join(text.split("\n")).replace("\r", " ").replace("|", "\\|")
+
+
 def _context(text: str, s: int, e: int) -> str:
-    left = text[max(0, s - CONTEXT):s].replace("\n", " ").replace("|", "\\|")
-    mid = text[s:e].replace("\n", " ").replace("|", "\\|")
-    right = text[e:e + CONTEXT].replace("\n", " ").replace("|", "\\|")
-    return f"{left} **[{mid}]** {right}"
+    left, mid, right = text[max(0, s - CONTEXT):s], text[s:e], text[e:e + CONTEXT]
+    return f"{cell(left)} **[{cell(mid)}]** {cell(right)}"
 
 
 def render_report(scores: dict[str, dict], gold: dict[str, list[dict]], pred: dict[str, list[dict]], worst: int = 20) -> str:
@@ -65,7 +77,7 @@ def render_report(scores: dict[str, dict], gold: dict[str, list[dict]], pred: di
         lines += ["", f"### Worst errors ({min(worst, len(rows))} of {len(rows)}, articles with most errors first)", ""]
         if rows:
             lines += ["| article | error | label | context |", "|---|---|---|---|"]
-            lines += [f"| {aid} | {kind} | {lab} | {ctx} |" for _, aid, kind, lab, ctx in rows[:worst]]
+            lines += [f"| {cell(aid)} | {kind} | {cell(lab)} | {ctx} |" for _, aid, kind, lab, ctx in rows[:worst]]
         else:
             lines.append("None.")
         lines.append("")
@@ -73,7 +85,7 @@ def render_report(scores: dict[str, dict], gold: dict[str, list[dict]], pred: di
 
 
 def write_report(path: str | Path, scores, gold, pred, worst: int = 20) -> Path:
+    """Render the report and write it whole (temporary file, then rename); returns the path."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_report(scores, gold, pred, worst), encoding="utf-8")
+    write_text(path, render_report(scores, gold, pred, worst))
     return path

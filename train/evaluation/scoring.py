@@ -11,6 +11,8 @@ import json
 from collections.abc import Sequence
 from functools import lru_cache
 
+from qawl.data.article import Problem
+
 from .metrics import load_metric
 
 
@@ -53,6 +55,54 @@ def score_pairs(pairs: Sequence[tuple[dict, dict]], layers: Sequence[str] = ("ne
             references=[quotes_json(g["text"], g["quotes"]) for _, g in quo],
         ) if quo else None
     return out
+
+
+def text_differences(preds: Sequence[dict], golds: Sequence[dict], pred_file: str, gold_file: str,
+                     pred_lines: Sequence[int] | None = None) -> list[Problem]:
+    """One problem per predicted article whose text is not its gold article's (same id).
+
+    Spans are offsets into a text: scored against another text they mean
+    nothing, so such pairs are refused, never scored. Each problem names the
+    predictions file, line (``pred_lines[k]`` for ``preds[k]``, when given),
+    article and the first character that differs. Predictions without a
+    gold article are not this function's concern.
+    """
+    by_id = {g["id"]: g for g in golds}
+    problems = []
+    for k, p in enumerate(preds):
+        g = by_id.get(p["id"])
+        if g is None or g["text"] == p["text"]:
+            continue
+        at = next((i for i, (x, y) in enumerate(zip(p["text"], g["text"])) if x != y),
+                  min(len(p["text"]), len(g["text"])))
+        span = (at, min(at + 1, len(p["text"]))) if at < len(p["text"]) else None
+        problems.append(Problem(
+            f"text differs from the gold text in {gold_file} from character {at}"
+            f" (lengths {len(p['text'])} and {len(g['text'])})",
+            pred_file, None if pred_lines is None else pred_lines[k], p["id"], "text", span,
+            None if span is None else p["text"][span[0]:span[1]],
+        ))
+    return problems
+
+
+#: per-part quote score keys, by kind of match
+_QUOTE_KEYS = {"exact": ("precision", "recall", "f1", "tp", "fp", "fn"),
+               "overlap": ("precision", "recall", "f1", "matched", "predicted", "gold")}
+
+
+def score_names(layers: Sequence[str]) -> set[str]:
+    """The numeric keys :func:`score_articles` gives for ``layers`` (and the
+    evaluation loss): what ``train.metric`` may name. A test holds it to the
+    keys a real scoring returns."""
+    names = {"loss"}
+    if "ner" in layers:
+        names |= {f"ner_{k}" for k in ("precision", "recall", "f1", "tp", "fp", "fn")} | {"articles_ner"}
+    if "quote" in layers:
+        names |= {f"quote_{part}_{kind}_{k}" for part in ("content", "source", "cue")
+                  for kind, keys in _QUOTE_KEYS.items() for k in keys}
+        names |= {f"attribution_{k}" for k in ("accuracy", "correct", "found", "gold")}
+        names |= {"quote_predicted_quotes", "quote_gold_quotes", "articles_quote"}
+    return names
 
 
 def score_articles(gold: list[dict], pred: list[dict], layers: Sequence[str]) -> dict:
