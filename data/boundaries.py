@@ -57,25 +57,50 @@ GENERIC_HEADS = frozenset({"صحيفة", "صحيفه", "جريدة", "جريده
                            "قناه", "مجلة", "مجله", "نادي", "مؤسسة", "مؤسسه", "منصة", "منصه", "شبكة", "شبكه"})
 
 
+#: words after which a name is the object, not the speaker (المحللون في ليبروم كابيتال)
+PREPOSITIONS = frozenset({"في", "من", "عن", "على", "إلى", "الى", "مع", "لدى", "باسم"})
+
+
+def _is_preposition(word: str) -> bool:
+    """``في``, ``وفي``, ``باسم``: a preposition, with or without a conjunction."""
+    return word in PREPOSITIONS or (word[:1] in "وف" and word[1:] in PREPOSITIONS)
+
+
+def _coordinated(text: str, inside: Sequence[Span]) -> bool:
+    """Several names joined by و (``فرنسا وبريطانيا``, the و outside the
+    second name or inside it): the SOURCE is the group."""
+    ordered = sorted(inside)
+    for (_, b, lab), (a2, _, lab2) in zip(ordered, ordered[1:]):
+        gap = text[b:a2].strip(" ،,")
+        if gap == "و" or (gap == "" and text[a2] == "و" and lab == lab2):
+            return True
+    return False
+
+
 def trim_source(text: str, source: Sequence[int], entities: Sequence[Span]) -> list[int]:
     """A SOURCE cut to the name alone, as the scheme has it, where the
     entities say where the name is: a person's name inside titles (``وزير
     الإعلام عواد العواد``); a name followed by an apposition or a
     prepositional phrase (``سياتل تايمز المحلية``, ``بلومبيرغ نقلا عن ...``);
-    a generic head before a name (``صحيفة ذا ستار``); a description followed
-    by the outlet it spoke to (``الوزير لفرانس برس`` -> ``الوزير``)."""
+    a generic head before a name that ends the SOURCE (``صحيفة ذا ستار``;
+    not ``موقع فيفا الرسمي``, the site); a description followed by the
+    outlet it spoke to (``الوزير لفرانس برس`` -> ``الوزير``). Kept whole:
+    names joined by و (a group speaks), a person after a preposition
+    (``المتحدث باسم عائلة جمال خاشقجي``: the spokesman speaks)."""
     s, e = source
     inside = [(a, b, lab) for a, b, lab in entities if s <= a and b <= e]
+    if not inside or _coordinated(text, inside):
+        return [s, e]
     people = [(a, b) for a, b, lab in inside if lab == "PER"]
     if len(people) == 1:
-        return list(people[0])
-    if not inside:
-        return [s, e]
+        if not any(_is_preposition(w) for w in text[s:people[0][0]].split()):
+            return list(people[0])
     a, b, _ = min(inside)
     before = text[s:a].split()
-    if a == s or (len(before) == 1 and before[0].lstrip("وفبل") in GENERIC_HEADS):
+    if a == s or (len(before) == 1 and before[0].lstrip("وفبل") in GENERIC_HEADS and b == e):
         return [a, b]
-    if len(inside) == 1 and b == e and text[a] == "ل" and before:
+    if (len(inside) == 1 and b == e and text[a] == "ل" and before
+            and not _is_preposition(before[-1])):
         return [s, s + len(text[s:a].rstrip())]  # الوزير لفرانس برس: the outlet it spoke to (ل kept in the entity)
     return [s, e]
 

@@ -111,6 +111,19 @@ def test_a_source_is_cut_to_the_name_alone():
     text = "وقال متحدث باسم أمازون إن العملاء راضون."
     assert trimmed(text, "متحدث باسم أمازون", [("أمازون", "ORG")]) == "متحدث باسم أمازون"
     assert trimmed(text, "متحدث باسم أمازون", []) == "متحدث باسم أمازون"
+    # kept whole: names joined by و (a group speaks), with the و outside or inside the second name
+    text = "وقالت فرنسا وبريطانيا في بيان إن الاتفاق قائم."
+    assert trimmed(text, "فرنسا وبريطانيا", [("فرنسا", "LOC"), ("بريطانيا", "LOC")]) == "فرنسا وبريطانيا"
+    assert trimmed(text, "فرنسا وبريطانيا", [("فرنسا", "LOC"), ("وبريطانيا", "LOC")]) == "فرنسا وبريطانيا"
+    # ... a person or body after a preposition: the one who speaks of or for them is the SOURCE
+    text = "وقال المتحدث باسم عائلة الصحفي سامي العلي إن العائلة تنتظر."
+    assert trimmed(text, "المتحدث باسم عائلة الصحفي سامي العلي", [("سامي العلي", "PER")]) == \
+        "المتحدث باسم عائلة الصحفي سامي العلي"
+    text = "ويرى المحللون في لندن كابيتال أن الأسعار سترتفع."
+    assert trimmed(text, "المحللون في لندن كابيتال", [("لندن كابيتال", "ORG")]) == "المحللون في لندن كابيتال"
+    # ... a generic head whose name does not end the SOURCE: the site itself speaks
+    text = "وذكر موقع فيفا الرسمي أن المباراة أقيمت."
+    assert trimmed(text, "موقع فيفا الرسمي", [("فيفا", "ORG")]) == "موقع فيفا الرسمي"
 
 
 def test_a_tagger_source_on_the_rules_cue_word_gives_way_to_the_cue():
