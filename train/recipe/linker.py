@@ -98,11 +98,15 @@ def speaker_articles(articles: list[dict]) -> list[dict]:
 def predicted_examples(gold: list[dict], predicted: list[dict]) -> list[tuple[list[dict[str, float]], int]]:
     """Linker examples from predicted articles (the tagger's entities and
     quotes), each predicted quote taking the gold speaker of the gold quote its
-    CONTENT overlaps most; predicted quotes over no gold quote are left out."""
+    CONTENT overlaps most; predicted quotes over no gold quote, and
+    predictions of articles not in ``gold`` (one with no gold quote teaches
+    the linker nothing), are left out."""
     by_id = {g["id"]: g for g in gold}
     out = []
     for pred in predicted:
-        g = by_id[pred["id"]]
+        g = by_id.get(pred["id"])
+        if g is None:
+            continue
         kept = []
         for q in pred.get("quotes") or []:
             words = set(range(*q["content"]))
