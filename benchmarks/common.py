@@ -202,7 +202,8 @@ def checkpoint_args(doc: str, result: str, argv: list[str] | None):
 
 def checkpoint_command(module: str, checkpoint: Path) -> str:
     """The command line that reruns ``benchmarks.<module>`` on ``checkpoint`` (relative to the repo where it is inside)."""
-    shown = checkpoint.relative_to(REPO) if checkpoint.resolve().is_relative_to(REPO) else checkpoint
+    full = checkpoint.resolve()
+    shown = full.relative_to(REPO) if full.is_relative_to(REPO) else full
     return f"python -m benchmarks.{module} --checkpoint {shown}"
 
 

@@ -272,3 +272,13 @@ def test_boundary_errors_fall_into_their_classes():
     assert counts["indirect ends too early"] == 1
     assert counts["exact"] == 1 and counts["missed"] == 1
     assert counts["scare quotes or a title in marks"] == 2  # a term in marks; a two-word headline
+
+
+def test_the_rerun_command_names_a_checkpoint_given_relative_or_absolute(tmp_path, monkeypatch):
+    from benchmarks.common import REPO, checkpoint_command
+
+    monkeypatch.chdir(REPO)
+    rel = Path("runs") / "x" / "model"
+    assert checkpoint_command("attribution", rel) == f"python -m benchmarks.attribution --checkpoint {rel}"
+    assert checkpoint_command("attribution", REPO / rel) == f"python -m benchmarks.attribution --checkpoint {rel}"
+    assert checkpoint_command("boundaries", tmp_path) == f"python -m benchmarks.boundaries --checkpoint {tmp_path.resolve()}"
