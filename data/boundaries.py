@@ -24,7 +24,6 @@ from collections.abc import Sequence
 from .quote_rules import annotate_quotes
 
 Span = tuple[int, int, str]
-PARTS = ("content", "source", "cue")
 
 
 def _overlap(a: Sequence[int], b: Sequence[int]) -> int:
