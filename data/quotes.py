@@ -7,6 +7,7 @@ kind. Pure functions over character offsets (no torch).
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -199,8 +200,16 @@ def group_quotes(
     sentence = sentence_index(text, contents)
     paragraph_of = paragraph_index(text)
     # SOURCE spans with a person in them: the scheme's SOURCE is the name where the sentence gives one
+    persons = sorted((es, ee) for es, ee, el in entities if el == "PER")
     naming = {(s, e) for s, e, lab in quote_spans if lab == "SOURCE"
-              and any(s <= es and ee <= e and el == "PER" for es, ee, el in entities)}
+              and any(ee <= e for _, ee in persons[bisect.bisect_left(persons, (s, s)):
+                                                   bisect.bisect_left(persons, (e, e))])}
+    # (first sentence, last sentence, first paragraph, last paragraph) of each content, found once
+    reach = [(sentence(cs), sentence(ce - 1), paragraph_of(cs), paragraph_of(ce)) for cs, ce in contents]
+    # a part can only join a content whose paragraphs reach its own: contents are sorted, so
+    # the first paragraphs rise and the running maximum of the last ones too; bisect both
+    firsts = [r[2] for r in reach]
+    reached = list(itertools.accumulate((r[3] for r in reach), max))
     for part in ("SOURCE", "CUE"):
         key = part.lower()
         claims: dict[int, tuple[tuple[int, int], tuple[int, int]]] = {}
@@ -209,9 +218,11 @@ def group_quotes(
                 continue
             sid, para = sentence(s), paragraph_of(s)
             best = None
-            for qi, (cs, ce) in enumerate(contents):
-                same_sentence = sentence(cs) <= sid <= sentence(ce - 1)
-                if not same_sentence and para not in (paragraph_of(cs), paragraph_of(ce)):
+            for qi in range(bisect.bisect_left(reached, para), bisect.bisect_right(firsts, para)):
+                cs, ce = contents[qi]
+                first, last, para_first, para_last = reach[qi]
+                same_sentence = first <= sid <= last
+                if not same_sentence and para != para_first and para != para_last:
                     continue
                 # own sentence first; there, a content the part introduces
                 # (an أن/إن clause or a colon follows it) before the content it

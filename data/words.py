@@ -92,8 +92,12 @@ def normalise_words(
     return [fn(w) for w in words]
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def normalise_for_match(s: str) -> str:
-    """Aggressive normalisation for comparing names (speaker attribution)."""
+    """Aggressive normalisation for comparing names (speaker attribution).
+
+    Cached (2^16 strings): attribution compares the same few mentions of an
+    article many times, and an archive run repeats names across articles."""
     words = [s[a:b] for a, b in split_words(s)]
     words = normalise_words(words, diacritics=True, tatweel=True, alef=True, ya=True, ta_marbuta=True)
     return " ".join(w for w in words if any(is_word_char(c) for c in w))
