@@ -315,38 +315,50 @@ def iter_jsonl(source: str | Path | IO[bytes], name: str | None = None) -> Itera
         yield err.line or 0, None, [Problem(err.reason, name, err.line)]
 
 
-def checked_jsonl(source: str | Path | IO[bytes], name: str | None = None,
-                  check: Callable[[Any, str | None, int | None], list[Problem]] | None = None,
-                  ) -> tuple[list[tuple[int, dict]], list[Problem]]:
-    """Read and validate a JSONL file: ``(line number, article)`` of every valid article, and every problem.
+def iter_checked(source: str | Path | IO[bytes], name: str | None = None,
+                 check: Callable[[Any, str | None, int | None], list[Problem]] | None = None,
+                 ) -> Iterator[tuple[int, dict | None, list[Problem]]]:
+    """Read and validate a JSONL file lazily: ``(line number, article or None, problems)`` per non-blank line.
 
     The one function that decides what a JSONL file of articles holds:
-    ``qawl validate`` and every reader of articles call it. Problems: lines
-    that are not UTF-8 or not JSON, values that ``check`` refuses (default
-    :func:`check_article`, the scheme), ids met twice, a file with no article
-    at all. ``source`` and ``name`` are as :func:`iter_jsonl` takes them.
+    ``qawl validate`` and every reader of articles call it (through
+    :func:`checked_jsonl` or directly, when streaming). The article is None
+    exactly when there are problems: lines that are not UTF-8 or not JSON,
+    values that ``check`` refuses (default :func:`check_article`, the
+    scheme), ids met twice. A file with no article at all yields one last
+    ``(0, None, [problem])``. ``source`` and ``name`` are as
+    :func:`iter_jsonl` takes them. Memory: the ids seen so far.
     """
     name = name or str(source)
     check = check or check_article
-    arts: list[tuple[int, dict]] = []
-    problems: list[Problem] = []
     seen: dict[str, int] = {}
     lines = 0
     for n, value, probs in iter_jsonl(source, name):
         lines += 1
         if probs:
-            problems += probs
+            yield n, None, probs
             continue
         probs = check(value, name, n)
         if isinstance(value, dict) and isinstance(value.get("id"), str):
             first = seen.setdefault(value["id"], n)
             if first != n:
                 probs.append(Problem(f"duplicate id (first on line {first})", name, n, value["id"]))
-        problems += probs
-        if not probs:
-            arts.append((n, value))
+        yield n, (None if probs else value), probs
     if not lines:
-        problems.append(Problem("holds no article (it is empty or blank)", name))
+        yield 0, None, [Problem("holds no article (it is empty or blank)", name)]
+
+
+def checked_jsonl(source: str | Path | IO[bytes], name: str | None = None,
+                  check: Callable[[Any, str | None, int | None], list[Problem]] | None = None,
+                  ) -> tuple[list[tuple[int, dict]], list[Problem]]:
+    """Read and validate a JSONL file whole: ``(line number, article)`` of every valid article,
+    and every problem (:func:`iter_checked`)."""
+    arts: list[tuple[int, dict]] = []
+    problems: list[Problem] = []
+    for n, art, probs in iter_checked(source, name, check):
+        problems += probs
+        if art is not None:
+            arts.append((n, art))
     return arts, problems
 
 

@@ -342,7 +342,7 @@ def test_the_installed_command_reports_a_missing_file_in_one_line(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_checkpoint_without_scores_is_one_line(tmp_path):
+def test_a_checkpoint_without_scores_is_one_line_or_said_on_the_page(tmp_path):
     write_articles(tmp_path / "pred.jsonl", invented_articles()[:1])
     (tmp_path / "ckpt").mkdir()
     res = qawl("report", str(tmp_path / "pred.jsonl"), "-o", str(tmp_path / "r.html"), "--checkpoint",
@@ -354,6 +354,11 @@ def test_a_checkpoint_without_scores_is_one_line(tmp_path):
                str(tmp_path / "ckpt"))
     assert res.returncode == 1 and "no scores per split" in res.stderr and "Traceback" not in res.stderr
     assert not (tmp_path / "r.html").exists()
+    (tmp_path / "ckpt" / "scores.json").write_text("{}")  # trained with no split to score: the page says so
+    res = qawl("report", str(tmp_path / "pred.jsonl"), "-o", str(tmp_path / "r.html"), "--checkpoint",
+               str(tmp_path / "ckpt"))
+    assert res.returncode == 0, res.stderr
+    assert "No scores for the model" in (tmp_path / "r.html").read_text(encoding="utf-8")
 
 
 def test_report_reads_what_qawl_predict_writes(tmp_path, tiny_checkpoint):

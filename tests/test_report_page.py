@@ -170,6 +170,45 @@ def test_a_page_of_ant_articles_renders(shared_data, tmp_path):
     assert cards["articles"] == "300" and cards["quotes"] == str(sum(len(a["quotes"]) for a in arts))
 
 
+@needs_chromium
+def test_qawl_predict_on_1000_ant_articles_then_report(shared_data, tiny_checkpoint, tmp_path):
+    """The archive path end to end: 1,000 ANT articles spread over the corpus (every outlet,
+    years of dates) through `qawl predict` (the tiny untrained checkpoint: its quotes and
+    speakers are arbitrary, their number is not small), then `qawl report` with the
+    checkpoint's scores in the methods box, rendered."""
+    import email.utils
+    import gzip
+    import json
+
+    corpus = shared_data / "ant" / "ant-multisource-v2.1.jsonl.gz"
+    if not corpus.is_file():
+        pytest.skip(f"ANT corpus not found at {corpus}")
+    with gzip.open(corpus, "rt", encoding="utf-8") as fh:
+        lines = [line for line in fh if line.strip()]
+    step = len(lines) // 1000
+    (tmp_path / "ant.jsonl").write_text("".join(lines[::step][:1000]), encoding="utf-8")
+    arts = [json.loads(line) for line in lines[::step][:1000]]
+    del lines
+    qawl = [sys.executable, "-m", "qawl"]
+    res = subprocess.run([*qawl, "predict", "--checkpoint", str(tiny_checkpoint), str(tmp_path / "ant.jsonl"), "-q",
+                          "-o", str(tmp_path / "pred.jsonl")], cwd=ROOT, capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    assert "1000 article(s) predicted" in res.stderr
+    preds = [json.loads(line) for line in (tmp_path / "pred.jsonl").read_text(encoding="utf-8").splitlines()]
+    n_quotes = sum(len(p["quotes"]) for p in preds)
+    assert n_quotes > 1000
+    res = subprocess.run([*qawl, "report", str(tmp_path / "pred.jsonl"), "-o", str(tmp_path / "ant.html"),
+                          "--checkpoint", str(tiny_checkpoint)], cwd=ROOT, capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    tree, console = rendered(tmp_path / "ant.html", tmp_path / "profile")
+    bars = check_rendered(tree, console)
+    assert bars["outlets"] == len({a["source"] for a in arts}) > 3
+    months = {email.utils.parsedate_to_datetime(a["time"]).strftime("%Y-%m") for a in arts}  # RFC 2822 in ANT
+    assert bars["months"] == len(months) > 6 and bars["top-speakers"] > 0
+    cards = {n.attrs["data-stat"]: n.attrs["data-value"] for n in tree.root.walk() if "card" in n.classes()}
+    assert cards["articles"] == "1000" and cards["quotes"] == str(n_quotes)
+
+
 def write_docs_screenshot(png: Path) -> None:
     """The README's screenshot: the invented articles' page, top 1280 x 1700 CSS pixels."""
     with tempfile.TemporaryDirectory() as tmp:

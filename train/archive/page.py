@@ -294,8 +294,8 @@ def render_scores(scores: dict | None, split: str | None) -> str:
     """The checkpoint's scores the methods box shows, each with its error (1 − score)."""
     shown = [(key, ar, en) for key, ar, en in SCORES if isinstance((scores or {}).get(key), (int, float))]
     if not shown:
-        return ('<p>لم تُعط درجات للنموذج. <span class="en" lang="en" dir="ltr">No checkpoint scores were given'
-                " (--checkpoint): how often the figures are wrong is not known here.</span></p>")
+        return ('<p>لا درجات للنموذج. <span class="en" lang="en" dir="ltr">No scores for the model (no --checkpoint,'
+                " or one that records none): how often the figures are wrong is not known here.</span></p>")
     rows = "".join(
         f'<tr data-score="{key}"><td>{_esc(ar)} <span class="en" lang="en" dir="ltr">{_esc(en)}</span></td>'
         f'<td data-sort="{scores[key]}">{scores[key]:.3f}</td><td>{_percent(1 - scores[key])}</td></tr>'

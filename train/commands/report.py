@@ -36,10 +36,11 @@ def _fail(message: str) -> int:
     return 1
 
 
-def checkpoint_scores(folder: str) -> tuple[dict, str]:
+def checkpoint_scores(folder: str) -> tuple[dict | None, str | None]:
     """One split of a checkpoint's ``scores.json`` (``test`` if there, else the
-    first) and its name. Raises OSError for a missing file and ValueError for
-    one that is not such an object."""
+    first) and its name; ``(None, None)`` for a checkpoint trained with no
+    split to score (``{}``: the page says it has no scores). Raises OSError
+    for a missing file and ValueError for one that is not such an object."""
     import json
     from pathlib import Path
 
@@ -48,9 +49,11 @@ def checkpoint_scores(folder: str) -> tuple[dict, str]:
         scores = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as err:
         raise ValueError(f"{path}: malformed JSON: {err.msg} at line {err.lineno}") from None
-    splits = {k: v for k, v in scores.items() if isinstance(v, dict)} if isinstance(scores, dict) else {}
-    if not splits:
+    if not isinstance(scores, dict) or any(not isinstance(v, dict) for v in scores.values()):
         raise ValueError(f"{path}: no scores per split (expected {{\"test\": {{...}}}})")
+    if not scores:
+        return None, None
+    splits = scores
     split = "test" if "test" in splits else next(iter(splits))
     return splits[split], split
 

@@ -3,17 +3,19 @@
 Text is read exactly as it is in the file (no newline translation: a CRLF
 stays two characters), so predicted offsets point into the input file. A
 JSONL input goes through the same reader as ``qawl validate``
-(:func:`data.article.checked_jsonl`): what validates is predicted, and gold
+(:func:`data.article.iter_checked`): what validates is predicted, and gold
 annotations in it are ignored (they are replaced by the prediction).
 """
 from __future__ import annotations
 
 import io
 import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from qawl.data.article import ArticleError, Problem, check_article, checked_jsonl
+from qawl.data.article import ArticleError, Problem, check_article, iter_checked
 from qawl.data.textio import TextError, decode_text, read_text
 
 #: the name standard input goes by in problems
@@ -29,10 +31,99 @@ def check_input(value: Any, file: str | None = None, line: int | None = None) ->
     return check_article(value, file, line)
 
 
-def read_inputs(paths: list[str]) -> list[dict]:
-    """Articles to predict from ``.txt`` files (one article each, id = file name
-    stem), JSONL files with ``id`` and ``text``, or standard input (``-`` or no
-    path: JSONL if it starts with ``{``, else one article with id ``stdin``).
+@dataclass(frozen=True)
+class InputItem:
+    """One article of the inputs as read: where it is (``file``, ``line``:
+    None for a ``.txt`` file or text on standard input), the article when it
+    is sound, else None and its ``problems``."""
+
+    file: str
+    line: int | None
+    article: dict | None
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def where(self) -> str:
+        return self.file if self.line is None else f"{self.file}:{self.line}"
+
+
+def iter_inputs(paths: list[str], stdin: IO[bytes] | None = None) -> Iterator[InputItem]:
+    """The articles to predict, one at a time, in input order: ``.txt`` files
+    (one article each, id = file name stem), JSONL files (``.gz`` too) with
+    ``id`` and ``text``, or ``stdin`` (``-`` or no path: JSONL if it starts
+    with ``{``, else one article with id ``stdin``).
+
+    Memory: one line and the ids seen (an id met twice among the inputs is a
+    problem of its second article). A file that cannot be read at all is one
+    item with its problem.
+    """
+    seen: set[str] = set()
+    for p in paths or ["-"]:
+        for item in _iter_one(p, stdin):
+            art = item.article
+            if art is not None:
+                if art["id"] in seen:
+                    item = InputItem(item.file, item.line, None,
+                                     (Problem("duplicate article id among the inputs", item.file, item.line, art["id"]),))
+                seen.add(art["id"])
+            yield item
+
+
+def _iter_one(p: str, stdin: IO[bytes] | None) -> Iterator[InputItem]:
+    try:
+        if p == "-":
+            yield from _iter_stdin(stdin if stdin is not None else sys.stdin.buffer)
+            return
+        path = Path(p)
+        if path.suffix == ".txt":
+            yield InputItem(str(path), None, {"id": path.stem, "text": read_text(path)})
+            return
+        for n, art, probs in iter_checked(path, str(path), check_input):
+            yield InputItem(str(path), n or None, art, tuple(probs))
+    except TextError as err:
+        yield InputItem(err.file, err.line, None, (Problem(err.reason, err.file, err.line),))
+
+
+def _iter_stdin(stream: IO[bytes]) -> Iterator[InputItem]:
+    head = b""  # what was read to see the first character, given back below
+    first = stream.read(1)
+    while first and first.isspace():
+        head += first
+        first = stream.read(1)
+    if not first:
+        yield InputItem(STDIN, None, None, (Problem("standard input is empty: pipe in text or JSONL, or name input files", STDIN),))
+        return
+    rest = io.BufferedReader(_Prefixed(head + first, stream))
+    if first == b"{":
+        for n, art, probs in iter_checked(rest, STDIN, check_input):
+            yield InputItem(STDIN, n or None, art, tuple(probs))
+        return
+    yield InputItem(STDIN, None, {"id": "stdin", "text": decode_text(rest.read(), STDIN)})
+
+
+class _Prefixed(io.RawIOBase):
+    """A binary stream: ``head`` then the rest of ``stream`` (what was read
+    to look at the first character, given back so that offsets and line
+    numbers are those of the input)."""
+
+    def __init__(self, head: bytes, stream: IO[bytes]):
+        self._head, self._stream = head, stream
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buf) -> int:
+        if self._head:
+            n = min(len(buf), len(self._head))
+            buf[:n], self._head = self._head[:n], self._head[n:]
+            return n
+        data = self._stream.read(len(buf))
+        buf[:len(data)] = data
+        return len(data)
+
+
+def read_inputs(paths: list[str], stdin: IO[bytes] | None = None) -> list[dict]:
+    """Every article of :func:`iter_inputs`, read whole.
 
     Raises :class:`ArticleError` listing every problem (file, line, article):
     unreadable text, JSONL the validator refuses, empty standard input, an id
@@ -40,38 +131,11 @@ def read_inputs(paths: list[str]) -> list[dict]:
     """
     arts: list[dict] = []
     problems: list[Problem] = []
-    for p in paths or ["-"]:
-        try:
-            got, probs = _read_one(p)
-        except TextError as err:
-            got, probs = [], [Problem(err.reason, err.file, err.line)]
-        arts += got
-        problems += probs
-    seen: set[str] = set()
-    for a in arts:
-        if a["id"] in seen:
-            problems.append(Problem("duplicate article id among the inputs", article=a["id"]))
-        seen.add(a["id"])
+    for item in iter_inputs(paths, stdin):
+        if item.article is None:
+            problems += item.problems
+        else:
+            arts.append(item.article)
     if problems:
         raise ArticleError(problems)
     return arts
-
-
-def _read_one(p: str) -> tuple[list[dict], list[Problem]]:
-    """The articles of one input and its problems; :class:`TextError` when it is not UTF-8 text."""
-    if p == "-":
-        raw = sys.stdin.buffer.read()
-        if not raw.strip():
-            return [], [Problem("standard input is empty: pipe in text or JSONL, or name input files", STDIN)]
-        if raw.lstrip().startswith(b"{"):
-            return _valid(checked_jsonl(io.BytesIO(raw), STDIN, check_input))
-        return [{"id": "stdin", "text": decode_text(raw, STDIN)}], []
-    path = Path(p)
-    if path.suffix == ".txt":
-        return [{"id": path.stem, "text": read_text(path)}], []
-    return _valid(checked_jsonl(path, str(path), check_input))
-
-
-def _valid(checked: tuple[list[tuple[int, dict]], list[Problem]]) -> tuple[list[dict], list[Problem]]:
-    lines, problems = checked
-    return [a for _, a in lines], problems

@@ -89,22 +89,49 @@ def default_accelerator():
 
 def predict_articles(model, tokenizer, spec: WindowSpec, labels: dict, articles: list[dict], *, batch_size: int = 16,
                      accelerator=None) -> list[dict]:
-    """Predicted articles (entities and attributed quotes) for ``id``/``text`` articles.
+    """Predicted articles (entities and attributed quotes) for ``id``/``text`` articles,
+    the windows spread across ``accelerator``'s processes (evaluation).
 
     Extra keys of the inputs are kept; gold annotations in them are replaced.
     """
     from ..batching import window_loader
-    from ..corpora import make_split
-    from .windows import assemble_articles, predict_windows
+    from .windows import predict_windows
 
     accelerator = accelerator or default_accelerator()
-    plain = [{"id": a["id"], "text": a["text"]} for a in articles]
-    split = make_split(plain, tokenizer, spec)
+    split = _split(tokenizer, spec, articles)
     layers = list(labels)
     decoding = quote_decoding(model.config)
     model = accelerator.prepare_model(model, evaluation_mode=True)
     loader = accelerator.prepare_data_loader(window_loader(split.windows, batch_size, tokenizer.pad_token_id, layers))
     preds, _ = predict_windows(model, loader, accelerator, layers)
+    return _with_inputs(articles, split, preds, labels, decoding)
+
+
+def predict_here(model, tokenizer, spec: WindowSpec, labels: dict, articles: list[dict], *, batch_size: int = 16,
+                 device=None) -> list[dict]:
+    """:func:`predict_articles` in this process alone, the model on ``device``
+    (default: where it is): one block of a streamed, perhaps sharded, run."""
+    from ..batching import window_loader
+    from .windows import predict_windows_here
+
+    device = device or next(model.parameters()).device
+    split = _split(tokenizer, spec, articles)
+    layers = list(labels)
+    loader = window_loader(split.windows, batch_size, tokenizer.pad_token_id, layers)
+    preds = predict_windows_here(model, loader, device, layers)
+    return _with_inputs(articles, split, preds, labels, quote_decoding(model.config))
+
+
+def _split(tokenizer, spec: WindowSpec, articles: list[dict]):
+    from ..corpora import make_split
+
+    return make_split([{"id": a["id"], "text": a["text"]} for a in articles], tokenizer, spec)
+
+
+def _with_inputs(articles: list[dict], split, preds, labels: dict, decoding) -> list[dict]:
+    """Each input's extra keys with its prediction (entities, quotes) in place of any gold."""
+    from .windows import assemble_articles
+
     out = []
     for src, pred in zip(articles, assemble_articles(split, preds, labels, decoding)):
         extra = {k: v for k, v in src.items() if k not in ("entities", "quotes")}
