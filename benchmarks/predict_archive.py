@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 from benchmarks.common import (DATA, REPO, RESULTS, checkpoint_command, git_commit, machine, python, run_measured,
-                               write_results)
+                               thread_env, write_results)
 from qawl.data.textio import open_text
 
 #: the target: the whole corpus in under 1.5 GB
@@ -38,6 +38,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--checkpoint", type=Path, required=True, help="a trained checkpoint folder")
     p.add_argument("--corpus", type=Path, default=DATA / "ant" / "ant-multisource-v2.1.jsonl.gz")
     p.add_argument("--processes", type=int, default=1, help="processes (more than 1: accelerate launch --cpu)")
+    p.add_argument("--threads", type=int, default=None,
+                   help="torch threads per process (OMP_NUM_THREADS; default: torch's own choice)")
     p.add_argument("--work-dir", type=Path, default=REPO / "runs" / "predict-archive",
                    help="where the predictions, the errors file and the run logs go")
     p.add_argument("--stop-after", type=int, default=None,
@@ -99,11 +101,12 @@ def markdown(result: dict) -> str:
         "a later segment continues it. Wall time grows with other load on the machine (the load average "
         "at each segment's start is given); CPU seconds much less.",
         "",
-        "| segment | commit | started | load avg | wall s | CPU s | peak RSS MB | articles done before | done in it | exit |",
-        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| segment | commit | started | threads | load avg | wall s | CPU s | peak RSS MB | articles done before | done in it | exit |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for i, s in enumerate(segs, 1):
-        lines.append(f"| {i} | `{s['commit'][:7]}` | {s['started']} | {s['machine']['load_average_1m_at_start']} | "
+        lines.append(f"| {i} | `{s['commit'][:7]}` | {s['started']} | {s.get('threads') or 'default'} | "
+                     f"{s['machine']['load_average_1m_at_start']} | "
                      f"{s['wall_s']:,} | {s['cpu_s']:,} | {s['peak_rss_mb']:,} | {s['done_before']:,} | "
                      f"{s['done']:,} | {s['returncode']} |")
     total = result.get("total")
@@ -131,13 +134,14 @@ def main(argv: list[str] | None = None) -> int:
         result = {}  # a finished or another run's results: start a new record
     cmd = command(args)
     shown = checkpoint_command("predict_archive", args.checkpoint) + (
-        f" --processes {args.processes}" if args.processes != 1 else "")
+        f" --processes {args.processes}" if args.processes != 1 else "") + (
+        f" --threads {args.threads}" if args.threads else "")
     result.update(checkpoint=str(args.checkpoint), corpus=str(args.corpus), processes=args.processes,
                   work_dir=str(args.work_dir), command=shown)
     segs = result.setdefault("segments", [])
     log = args.work_dir / f"segment-{len(segs) + 1}.log"
     started, info = time.strftime("%Y-%m-%d %H:%M"), machine()
-    env = dict(os.environ, TOKENIZERS_PARALLELISM="false")
+    env = thread_env(args.threads) if args.threads else dict(os.environ, TOKENIZERS_PARALLELISM="false")
     pred = args.work_dir / "pred.jsonl"
     before = 0 if pred.is_file() else done_items(args.work_dir, args.processes)
     m = run_measured(cmd, log, env=env)
@@ -146,7 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     errors = args.work_dir / "errors.jsonl"
     failed = sum(1 for _ in open(errors, encoding="utf-8")) if finished and errors.is_file() else 0
     after = size["articles"] + failed if finished else done_items(args.work_dir, args.processes)
-    segs.append({"commit": git_commit(), "started": started, "machine": info, "wall_s": m.wall_s, "cpu_s": m.cpu_s,
+    segs.append({"commit": git_commit(), "started": started, "machine": info, "threads": args.threads,
+                 "wall_s": m.wall_s, "cpu_s": m.cpu_s,
                  "peak_rss_mb": m.peak_rss_mb, "returncode": m.returncode, "done_before": before,
                  "done": after - before})
     if finished:
