@@ -11,17 +11,20 @@ for 0.85; the tagger's quotes with the rules' boundaries for 0.86
 CONTENT overlaps a rule quote's, takes that rule quote's CONTENT (and kind,
 its CUE where it has one, its SOURCE where the tagger's quote has none;
 every SOURCE then cut to the name alone where the entities show it,
-:func:`trim_source`). A
+:func:`trim_source`, and every CUE left without a trailing preposition,
+:func:`.quote_cues.trim_cue`). A
 quote only the tagger sees keeps its own boundaries, unless it has no CUE and
 is indirect (a clause with no speech act) or a word or two in marks (a name
-or term in scare quotes): those are dropped. Pure functions,
+or term in scare quotes), or its CUE is the writer's own voice (``يذكر أن``,
+:func:`.quote_rules.writers_voice`) with no SOURCE: those are dropped. Pure functions,
 standard library only: a checkpoint carries this file.
 """
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .quote_rules import annotate_quotes
+from .quote_cues import trim_cue
+from .quote_rules import annotate_quotes, writers_voice
 
 Span = tuple[int, int, str]
 
@@ -139,6 +142,8 @@ def cut_quotes(text: str, quotes: list[dict], entities: Sequence[Span] = ()) -> 
         if rq is None:
             if q.get("cue") is None and (q["kind"] == "indirect" or is_term(text, q["content"])):
                 continue  # no speech act the rules or the tagger can point at, or a term in marks
+            if q.get("source") is None and q.get("cue") is not None and writers_voice(text, q["cue"]):
+                continue  # يذكر أن, ويشار إلى أن: the writer's own voice
             out.append(q)
             continue
         q = {**q, "content": list(rq["content"]), "kind": rq["kind"]}
@@ -150,4 +155,6 @@ def cut_quotes(text: str, quotes: list[dict], entities: Sequence[Span] = ()) -> 
     for q in out:
         if q.get("source") is not None:
             q["source"] = trim_source(text, q["source"], entities)
+        if q.get("cue") is not None:
+            q["cue"] = trim_cue(text, q["cue"])
     return without_overlaps(out)

@@ -169,6 +169,28 @@ def light(word: str) -> str:
     return normalise_words([word], diacritics=True, tatweel=True, alef=True)[0]
 
 
+#: prepositions a reporting verb takes before what is said (``أشار إلى أن``, ``شدد على أن``,
+#: ``أعلن عن``): in neither part, as docs/annotation-guide.md (4.3) has it
+CUE_PREPOSITIONS = frozenset(light(w) for w in ("إلى", "الى", "على", "عن"))
+#: heads of the attribution phrases that run "up to the source noun" (``وفقا لبيان صادر عن``): kept whole
+_PHRASE_HEADS = tuple(light(w) for w in ("حسب", "بحسب", "حسبما", "بحسبما", "وفق", "وفقا", "وفقاً", "نقلا", "نقلاً"))
+
+
+def trim_cue(text: str, cue: Sequence[int]) -> list[int]:
+    """A CUE ``[start, end)`` without a preposition as its last word (``مشيرا إلى`` ->
+    ``مشيرا``), unless it is an attribution phrase (``حسب``, ``وفقا لـ``, ``نقلا عن``),
+    which keeps everything up to its source."""
+    start, end = cue
+    words = text[start:end].split()
+    if len(words) < 2 or light(words[-1]) not in CUE_PREPOSITIONS:
+        return [start, end]
+    first = light(words[0])
+    if first.startswith(_PHRASE_HEADS) or (first[:1] in CONJUNCTIONS and first[1:].startswith(_PHRASE_HEADS)):
+        return [start, end]  # وفقا, ووفقا, فبحسب
+    cut = text.rindex(words[-1], start, end)
+    return [start, len(text[:cut].rstrip())]
+
+
 def _perfect_forms(p: str) -> list[str]:
     if p.endswith(("ى", "ا")):  # weak final radical: رأى رأت رأوا رأيا
         stem = p[:-1]

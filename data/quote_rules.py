@@ -41,7 +41,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
-from .quote_cues import Cue, find_cues, is_complementiser, light, norm
+from .quote_cues import Cue, find_cues, is_complementiser, light, norm, trim_cue
 from .quote_doc import STOPS, Doc, Quoted
 from .quote_marks import MARKS
 from .quote_sources import (
@@ -66,8 +66,15 @@ _ISSUED = frozenset(norm(w) for w in ("صادر", "الصادر", "صادرة", 
 #: cues that with a clause right after them are the writer's own voice (``يذكر أن``)
 _IMPERSONAL = frozenset(norm(w) for w in (
     "يذكر", "ويذكر", "تذكر", "يعتقد", "ويعتقد", "يتوقع", "ويتوقع", "يعتبر", "ويعتبر", "تعتبر", "وتعتبر",
-    "يرى", "ويرى", "وجد", "ووجد", "يقدر",
+    "يرى", "ويرى", "وجد", "ووجد", "يقدر", "يشار", "ويشار",
 ))
+
+
+def writers_voice(text: str, cue: Sequence[int]) -> bool:
+    """A CUE that is one impersonal word (``يذكر``, ``ويشار``, ``يعتقد``): with no
+    SOURCE, the writer's own voice (docs/annotation-guide.md), not a quote."""
+    words = text[cue[0]:cue[1]].split()
+    return len(words) == 1 and norm(words[0]) in _IMPERSONAL
 #: words before a cue that negate it (``لم يذكر``)
 _NEGATIONS = frozenset(light(w) for w in ("لم", "ولم", "لن", "ولن", "فلم"))
 #: words before ``أن`` that make it something other than a reported clause (``بعد أن``, ``يجب أن``)
@@ -94,8 +101,9 @@ _SCAN_STOPS = frozenset(light(w) for w in (
 _GLOSS = frozenset(light(w) for w in ("وذلك",))
 #: speech words that carry a quote for the verb before them (``وأضاف قائلا``, ``وتابع بالقول``)
 _CARRIERS = frozenset((("قال", "participle"), ("أضاف", "participle"), ("بالقول", "noun")))
-#: verbs whose clause follows ``إلى`` (``مشيرا إلى أن``); the ``إلى`` joins the CUE of
-#: their participle when adjacent (as the gold data mostly has it; not after a finite verb)
+#: verbs whose clause follows ``إلى`` (``مشيرا إلى أن``); the ``إلى`` joins the cue of
+#: their participle while its clause is found, and leaves the CUE written out (``trim_cue``:
+#: a preposition is in neither part, docs/annotation-guide.md 4.3)
 _TO_VERBS = frozenset(("أشار", "لفت", "نوه", "خلص"))
 _TO = frozenset(light(w) for w in ("إلى", "الى"))
 #: most words of a quotation that can still be a name or title inside a subject (``قالت "سي بي أس" إن``)
@@ -595,5 +603,6 @@ def annotate_quotes(text: str, entities: Sequence[dict] | None = None,
     def chars(r: Range | None) -> list[int] | None:
         return None if r is None else doc.char_span(*r)
 
-    return [{"content": chars(d.content), "source": chars(d.source), "cue": chars(d.cue),
+    return [{"content": chars(d.content), "source": chars(d.source),
+             "cue": None if d.cue is None else trim_cue(text, chars(d.cue)),
              "speaker": d.speaker, "kind": d.kind} for d in drafts]

@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 
 from qawl.data.article import check_article
 from qawl.data.boundaries import cut_quotes
+from qawl.data.quote_cues import trim_cue
+from qawl.data.quote_rules import annotate_quotes, writers_voice
 from qawl.data.quotes import group_quotes
 
 
@@ -78,6 +80,37 @@ def test_a_quote_only_the_tagger_sees_keeps_its_boundaries():
     text = "وأشار رئيس الجمعية في تغريدة له الى استمرار العمل في المشروع، لافتا الى ان الدعم متوفر."
     (q,) = cut_quotes(text, [quote(text, "الدعم متوفر", cue="لافتا")])
     assert contents(text, [q]) == ["الدعم متوفر"]
+
+
+def test_a_cue_leaves_the_preposition_after_it_to_neither_part():
+    """docs/annotation-guide.md 4.3: ``مشيرا إلى أن`` -> CUE ``مشيرا``; an attribution
+    phrase keeps everything up to its source (``وفقا لبيان صادر عن``)."""
+    text = ("وأكد الوزير أن الخطة جاهزة، مشيرا إلى أن التنفيذ يبدأ غدا. وشدد على أن الفريق مستعد. "
+            "وأعلن عن \"مرحلة جديدة\". ووفقا لبيان صادر عن الوزارة، فإن العمل مستمر.")
+    for cue, kept in (("مشيرا إلى", "مشيرا"), ("وشدد على", "وشدد"), ("وأعلن عن", "وأعلن"),
+                      ("ووفقا لبيان صادر عن", "ووفقا لبيان صادر عن"), ("مشيرا", "مشيرا")):
+        assert trim_cue(text, span(text, cue)) == span(text, kept), cue
+    nbsp = "وقال إنه سيعود، مشيرا\u00a0إلى أن الموعد لم يحدد."
+    assert trim_cue(nbsp, span(nbsp, "مشيرا\u00a0إلى")) == span(nbsp, "مشيرا")
+    (q,) = cut_quotes(text, [quote(text, "التنفيذ يبدأ غدا", cue="مشيرا إلى")])
+    assert q["cue"] == span(text, "مشيرا")
+    rules = annotate_quotes(text)  # the rules write their CUEs the same way
+    assert all(not text[q["cue"][0]:q["cue"][1]].endswith(("إلى", "على")) for q in rules if q["cue"])
+    assert span(text, "مشيرا") in [q["cue"] for q in rules]
+
+
+def test_the_writers_voice_is_not_a_quote():
+    """يذكر أن / ويشار إلى أن with no SOURCE: the writer speaking (docs/annotation-guide.md);
+    a real report inside it is still a quote."""
+    text = "ويشار إلى أن المصنع افتتح عام 1990. يذكر أن الوزير سمير العلي قال إن الدعم مستمر."
+    taken = [quote(text, "المصنع افتتح عام 1990", cue="ويشار"), quote(text, "الوزير سمير العلي قال إن الدعم مستمر", cue="يذكر")]
+    assert writers_voice(text, span(text, "ويشار")) and writers_voice(text, span(text, "يذكر"))
+    assert not writers_voice(text, span(text, "قال"))
+    assert cut_quotes(text, taken[:1]) == []
+    (q,) = cut_quotes(text, taken[1:], [(*span(text, "سمير العلي"), "PER")])
+    assert contents(text, [q]) == ["الدعم مستمر"] and q["cue"] == span(text, "قال")
+    named = quote(text, "المصنع افتتح عام 1990", cue="ويشار", source="سمير العلي")
+    assert len(cut_quotes(text, [named])) == 1  # a named speaker keeps it a quote
 
 
 def test_parts_never_overlap_after_cutting():
