@@ -16,11 +16,13 @@ import torch
 from accelerate.utils import set_seed
 
 from qawl.train.batching import window_loader
+from qawl.train.commands.cli import report, user_errors
 from qawl.train.config import save_config, to_dict
 from qawl.train.corpora import build_splits, make_split, window_spec
 from qawl.train.evaluation.evaluate import evaluate_split
 from qawl.train.evaluation.report import write_report
 from qawl.train.recipe.checkpoint import save_checkpoint, write_scores
+from qawl.train.recipe.distill import distillation_loss, init_from_checkpoint, load_teacher
 from qawl.train.recipe.linker import fit_linker, speaker_articles
 from qawl.train.recipe.loop import fit, load_run_state, resolve_resume, total_steps
 from qawl.train.recipe.optim import make_optimizer, make_schedule
@@ -48,8 +50,10 @@ def main(argv: list[str] | None = None) -> int:
     layers = list(labels)
     pad_id = tokenizer.pad_token_id
 
-    # model and optimisation
+    # model and optimisation (a distillation student starts from its teacher's weights)
     model = make_model(cfg, base)
+    if cfg.model.init_from:
+        init_from_checkpoint(model, cfg.model.init_from)
     # how quotes are cut (the rules' boundaries) and attributed (a linker fitted on the gold speakers)
     model.config.qawl_rule_boundaries = cfg.model.rule_boundaries and "quote" in labels
     model.config.qawl_linker = fit_linker(splits["train"].articles) if "quote" in labels else None
@@ -58,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     sampler = loader.batch_sampler
     optimizer = make_optimizer(model, cfg.train)
     model, optimizer, loader = accelerator.prepare(model, optimizer, loader)
+    teacher = cfg.train.teacher and accelerator.prepare_model(load_teacher(cfg.train.teacher, labels), evaluation_mode=True)
     steps = total_steps(cfg.train, len(loader))
     # accelerate steps a prepared scheduler once per process for every optimizer step
     scheduler = accelerator.prepare(make_schedule(optimizer, steps * accelerator.num_processes, cfg.train.warmup_ratio))
@@ -75,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     has_dev = "dev" in splits
     state = fit(cfg.train, accelerator, model, optimizer, scheduler, loader, sampler, steps=steps,
                 evaluate=(lambda: evaluate("dev")[0]) if has_dev else None,
-                keep_best=keep_best, log=log, state=state)
+                keep_best=keep_best, log=log, state=state,
+                loss_of=distillation_loss(teacher, cfg.train) if teacher else None)
     if has_dev and state.best_step >= 0:
         load_weights(accelerator, model, out / "model")
     core = accelerator.unwrap_model(model)
@@ -106,4 +112,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except user_errors() as err:  # a user's mistake (config, data, paths): one line each, no traceback
+        report(err)
+        sys.exit(1)

@@ -188,6 +188,7 @@ class ModelConfig(Checked):
     dropout: float = allowed(0.1, at_least=0, below=1)
     loss_weights: dict[str, float] = field(default_factory=dict)  # layer -> weight >= 0; each one of `layers`
     rule_boundaries: bool = True  # the Arabic quote rules cut the tagger's quotes (off for other languages)
+    init_from: str | None = None  # a checkpoint whose weights start the model where names and shapes match (a student from its teacher); must exist
 
 
 @dataclass
@@ -214,6 +215,9 @@ class TrainConfig(Checked):
     log_every: int = allowed(10, at_least=1)  # optimizer steps between log lines
     group_by_length: bool = True  # batch windows of similar length (less padding)
     threads: int = allowed(0, at_least=0)  # torch threads per process; 0 = OMP_NUM_THREADS if given, else the cores per process
+    teacher: str | None = None  # distillation: a checkpoint (same layers and labels) whose soft tags the model also learns; must exist
+    distill_weight: float = allowed(0.5, at_least=0, at_most=1)  # share of the loss from the teacher (1: the teacher alone)
+    distill_temperature: float = allowed(2.0, above=0)  # softens both sides' tag distributions (Hinton et al. 2015)
     push_to_hub: bool = False
     hub_id: str | None = None  # required with push_to_hub
     trackers: list[str] = field(default_factory=lambda: ["all"])  # accelerate trackers; [] = none
@@ -436,6 +440,9 @@ def cross_check(cfg: Config, check_paths: bool = True) -> None:
         _check_corpus(corpus, f"data.corpora.{i}", check_paths)
     if check_paths and model.keep_pieces is not None and not Path(locate(model.keep_pieces)).expanduser().exists():
         raise ConfigError(f"model.keep_pieces: {model.keep_pieces}: no such file")
+    for key, folder in (("model.init_from", model.init_from), ("train.teacher", train.teacher)):
+        if check_paths and folder is not None and not (Path(folder).expanduser() / "config.json").is_file():
+            raise ConfigError(f"{key}: {folder}: not a checkpoint folder (no config.json)")
 
 
 def _check_corpus(corpus: CorpusConfig, key: str, check_paths: bool) -> None:

@@ -82,8 +82,13 @@ def fit(
     keep_best: Callable[[dict], None],
     log: Callable[[dict, int], None],
     state: FitState | None = None,
+    loss_of: Callable[[dict, object], torch.Tensor] | None = None,
 ) -> FitState:
     """Train until ``steps`` optimizer steps, or early stopping.
+
+    ``loss_of(batch, output)`` is the loss minimised (default: the model's
+    own, ``output.loss``); distillation adds its teacher's term there
+    (:func:`qawl.train.recipe.distill.distillation_loss`).
 
     ``evaluate()`` returns dev scores (``cfg.metric`` among them; higher is
     better, or lower for a name ending in ``loss``); ``keep_best(scores)`` saves the
@@ -105,14 +110,15 @@ def fit(
         for batch in batches:
             with accelerator.accumulate(model):
                 out = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], labels=batch["labels"])
-                accelerator.backward(out.loss)
+                loss = out.loss if loss_of is None else loss_of(batch, out)
+                accelerator.backward(loss)
                 if accelerator.sync_gradients and cfg.max_grad_norm > 0:
                     accelerator.clip_grad_norm_(model.parameters(), cfg.max_grad_norm)
                 optimizer.step()
                 scheduler.step()
                 optimizer.zero_grad()
             state.batches_in_epoch += 1
-            window_loss += out.loss.detach().float().item()
+            window_loss += loss.detach().float().item()
             window_batches += 1
             window_tokens += int(batch["attention_mask"].sum().item())
             if not accelerator.sync_gradients:
