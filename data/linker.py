@@ -240,7 +240,7 @@ def quote_features(art: Article, q: dict, previous: Speaker | None, previous_nul
         if sp.label == "DESC" and len(sp.key) == 1:
             f["one_word_desc"] = 1.0
         out.append((sp, f))
-    if desc:
+    if desc and out:  # out is empty when the article names nobody (nor does the SOURCE)
         fits = [f.get("description_overlap", 0.0) for _, f in out]
         top = max(fits)
         if top > 0 and fits.count(top) == 1:

@@ -186,3 +186,13 @@ def test_group_quotes_with_a_linker_fills_speaker_spans(weights):
     parts = [(*span(text, "سمير العلي"), "SOURCE"), (*span(text, "قال"), "CUE"), (*span(text, "الطرق ستصلح"), "CONTENT")]
     (q,) = group_quotes(text, parts, [(*span(text, "سمير العلي"), "PER")], linker={"format": 1, "weights": weights})
     assert q["speaker"] == "سمير العلي" and q["speaker_span"] == list(span(text, "سمير العلي"))
+
+
+def test_a_description_source_in_an_article_that_names_nobody_has_no_speaker(weights):
+    """Found by `qawl predict` over ANT (an article with no entity, whose SOURCE is a
+    description that names no speaker): no candidate at all, so no speaker, and no crash."""
+    text = "تتفاوت أمزجة الناس ما بين محبة هذا النوع أو ذاك بحسب ذائقة الأكل."
+    parts = [(*span(text, "أمزجة الناس ما بين محبة هذا النوع أو ذاك"), "CONTENT"), (*span(text, "بحسب"), "CUE"),
+             (*span(text, "ذائقة الأكل"), "SOURCE")]
+    (q,) = group_quotes(text, parts, [], linker={"format": 1, "weights": weights})
+    assert q["speaker"] is None and q["speaker_span"] is None
