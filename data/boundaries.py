@@ -68,6 +68,16 @@ def _is_preposition(word: str) -> bool:
     return word in PREPOSITIONS or (word[:1] in "وف" and word[1:] in PREPOSITIONS)
 
 
+def _generic_head(word: str) -> bool:
+    """``صحيفة``, ``وصحيفة``, ``لصحيفة``, ``ولصحيفة``, ``بنك``: a generic head with at
+    most a conjunction (و/ف) and a preposition (ب/ل) glued before it."""
+    forms = {word}
+    if word[:1] in "وف":
+        forms.add(word[1:])
+    forms |= {f[1:] for f in forms if f[:1] in "بل"}
+    return bool(forms & GENERIC_HEADS)
+
+
 def _coordinated(text: str, inside: Sequence[Span]) -> bool:
     """Several names joined by و (``فرنسا وبريطانيا``, the و outside the
     second name or inside it): the SOURCE is the group."""
@@ -99,7 +109,7 @@ def trim_source(text: str, source: Sequence[int], entities: Sequence[Span]) -> l
             return list(people[0])
     a, b, _ = min(inside)
     before = text[s:a].split()
-    if a == s or (len(before) == 1 and before[0].lstrip("وفبل") in GENERIC_HEADS and b == e):
+    if a == s or (len(before) == 1 and _generic_head(before[0]) and b == e):
         return [a, b]
     if (len(inside) == 1 and b == e and text[a] == "ل" and before
             and not _is_preposition(before[-1])):

@@ -138,6 +138,11 @@ def test_a_source_is_cut_to_the_name_alone():
     assert trimmed(text, "سياتل تايمز المحلية", [("سياتل تايمز", "ORG")]) == "سياتل تايمز"
     text = "وقالت صحيفة ذا ستار إن الضرب علني."
     assert trimmed(text, "صحيفة ذا ستار", [("ذا ستار", "ORG")]) == "ذا ستار"
+    # a generic head with its proclitics, and one that starts with a letter a proclitic could be (بنك)
+    text = "وقال بنك باركليز إن الأرباح ارتفعت."
+    assert trimmed(text, "بنك باركليز", [("باركليز", "ORG")]) == "باركليز"
+    text = "وقال مصدر ولصحيفة الغد رأي آخر."
+    assert trimmed(text, "ولصحيفة الغد", [("الغد", "ORG")]) == "الغد"
     text = "وقال الوزير لفرانس برس إن السلطات عثرت على الجثث."
     assert trimmed(text, "الوزير لفرانس برس", [("لفرانس برس", "ORG")]) == "الوزير"
     # a spokesman of a named body is the SOURCE as a whole; so is a description with no name in it
