@@ -155,6 +155,18 @@ def test_a_shard_that_never_ran_is_not_joined(tmp_path):
     assert not (tmp_path / "out.jsonl").exists()
 
 
+def test_a_last_block_that_never_finished_is_not_joined(tmp_path):
+    src = write_jsonl(tmp_path / "in.jsonl", invented(5))
+    for i in (0, 1):
+        run_shard(fake_predict, iter_inputs([str(src)]), Shard(i, 2).files(tmp_path / "out.jsonl"), Shard(i, 2),
+                  block_size=2)
+    progress = Shard(0, 2).files(tmp_path / "out.jsonl").progress  # blocks 0 and 2 (the last, one item)
+    progress.write_text(progress.read_text().splitlines(keepends=True)[0])
+    with pytest.raises(ResumeError, match="block 2 was never finished"):
+        merge_shards(tmp_path / "out.jsonl", None, 2, total=5)
+    assert not (tmp_path / "out.jsonl").exists()
+
+
 # --- the command ------------------------------------------------------------------------------
 
 def qawl_predict(ckpt: Path, *args: str, launcher: tuple[str, ...] = (sys.executable,)) -> list[str]:
@@ -221,6 +233,8 @@ def test_bad_articles_go_to_the_errors_file_and_the_rest_is_predicted(predicted,
     assert out.read_bytes() == predicted["one"].read_bytes()
     assert [(e["line"], e["id"]) for e in read_lines(errors)] == [(6, "no-text"), (7, None)]
     assert "missing key 'text'" in read_lines(errors)[0]["reason"]
+    res = run(qawl_predict(tiny_checkpoint, str(src), "-o", str(out), "--errors", str(errors), "--resume"))
+    assert res.returncode == 1 and "nothing to resume" in res.stderr and "Traceback" not in res.stderr
     # without --errors the same input is refused whole, before the model is loaded, nothing written
     res = run(qawl_predict(tiny_checkpoint, str(src), "-o", str(d / "refused.jsonl")))
     assert res.returncode == 1 and "mixed.jsonl:6" in res.stderr and "Traceback" not in res.stderr

@@ -52,6 +52,11 @@ def run(args) -> int:
             raise OutputError(f"{args.errors}: is also the output (-o); give the errors file another name")
     if args.resume and args.out == "-":
         raise OutputError("--resume continues a file output: give -o FILE")
+    out = Path(args.out)
+    if args.resume and out.is_file() and not any(p.name.startswith(f"{out.name}.") and p.name.endswith(".progress")
+                                                 for p in out.parent.iterdir()):
+        raise OutputError(f"{args.out}: is complete, with no interrupted run beside it: nothing to resume "
+                          "(leave out --resume to predict again)")
     with contextlib.ExitStack() as stack:
         stdin = None
         if "-" in paths:  # read twice (checked, then predicted): kept in a temporary file, not in memory
@@ -116,7 +121,7 @@ def predict(args, items, total: int) -> int:
     for t in tallies:
         total_tally.add(t)
     if args.out != "-":
-        merge_shards(Path(args.out), None if args.errors is None else Path(args.errors), shard.count)
+        merge_shards(Path(args.out), None if args.errors is None else Path(args.errors), shard.count, total)
     summarise(total_tally, args)
     return 1 if total_tally.failed else 0
 

@@ -247,20 +247,27 @@ def shard_items(total: int, shard: Shard, block_size: int = BLOCK_SIZE) -> int:
     return sum(min(block_size, total - k * block_size) for k in range(shard.index, n_blocks, shard.count))
 
 
-def merge_shards(out: Path, errors: Path | None, count: int) -> None:
+def merge_shards(out: Path, errors: Path | None, count: int, total: int | None = None) -> None:
     """Join the ``count`` shards' parts in block order into ``out`` (and their
     error records into ``errors``), each written whole then renamed; then
-    remove the shard files."""
+    remove the shard files. ``total``: the input items, all of which the
+    blocks must cover (else nothing is joined)."""
     shards = [Shard(i, count) for i in range(count)]
     files = [s.files(out) for s in shards]
     spans: dict[int, tuple[int, tuple[int, int], tuple[int, int]]] = {}
+    last: Progress | None = None  # the block furthest into the input
     for i, f in enumerate(files):
         part_start = errors_start = 0
         for line in f.progress.read_text(encoding="utf-8").splitlines():
             p = Progress.parse(line)
             spans[p.block] = (i, (part_start, p.part_bytes), (errors_start, p.errors_bytes))
             part_start, errors_start = p.part_bytes, p.errors_bytes
-    missing = sorted(set(range(len(spans))) - set(spans))
+            if last is None or p.block > last.block:
+                last = p
+    made = 0 if last is None else last.block + 1
+    missing = sorted(set(range(made)) - set(spans))
+    if not missing and total is not None and (0 if last is None else last.items) != total:
+        missing = [made]  # the input goes on after the last block finished
     if missing:
         raise ResumeError(f"{out}: block {missing[0]} was never finished: run again with --resume")
     order = [spans[k] for k in range(len(spans))]
