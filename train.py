@@ -62,7 +62,9 @@ def main(argv: list[str] | None = None) -> int:
     sampler = loader.batch_sampler
     optimizer = make_optimizer(model, cfg.train)
     model, optimizer, loader = accelerator.prepare(model, optimizer, loader)
-    teacher = cfg.train.teacher and accelerator.prepare_model(load_teacher(cfg.train.teacher, labels), evaluation_mode=True)
+    teacher = None
+    if cfg.train.teacher:  # distillation: the teacher's soft tags join the loss
+        teacher = accelerator.prepare_model(load_teacher(cfg.train.teacher, labels), evaluation_mode=True)
     steps = total_steps(cfg.train, len(loader))
     # accelerate steps a prepared scheduler once per process for every optimizer step
     scheduler = accelerator.prepare(make_schedule(optimizer, steps * accelerator.num_processes, cfg.train.warmup_ratio))
@@ -81,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     state = fit(cfg.train, accelerator, model, optimizer, scheduler, loader, sampler, steps=steps,
                 evaluate=(lambda: evaluate("dev")[0]) if has_dev else None,
                 keep_best=keep_best, log=log, state=state,
-                loss_of=distillation_loss(teacher, cfg.train) if teacher else None)
+                loss_of=None if teacher is None else distillation_loss(teacher, cfg.train))
     if has_dev and state.best_step >= 0:
         load_weights(accelerator, model, out / "model")
     core = accelerator.unwrap_model(model)

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from benchmarks.common import (DATA, REPO, RESULTS, checkpoint_command, git_commit, machine, python, run_measured,
                                system_figures, thread_env, write_results)
-from qawl.data.textio import open_text
+from benchmarks.report_archive import archive_size
 
 #: the target: the whole corpus in under 1.5 GB
 MAX_RSS_MB = 1536.0
@@ -70,19 +70,6 @@ def done_items(work_dir: Path, processes: int) -> int:
                 block, items = (int(x) for x in line.split(" ", 2)[:2])
                 done += items - block * CHUNK
     return done
-
-
-def archive_size(path: Path) -> dict:
-    """Articles, quotes, entities and whitespace-separated words of the predictions (read outside the timings)."""
-    articles = quotes = entities = words = 0
-    with open_text(path) as fh:
-        for line in fh:
-            art = json.loads(line)
-            articles += 1
-            quotes += len(art["quotes"])
-            entities += len(art["entities"])
-            words += len(art["text"].split())
-    return {"articles": articles, "quotes": quotes, "entities": entities, "words": words}
 
 
 def summarise(result: dict) -> dict:

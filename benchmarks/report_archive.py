@@ -55,16 +55,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def archive_size(path: Path) -> dict:
-    """Articles, quotes and whitespace-separated words of a JSONL file (read once, outside the timings)."""
-    articles = quotes = words = 0
+    """Articles, quotes, entities and whitespace-separated words of a JSONL file (read once, outside the timings)."""
+    articles = quotes = entities = words = 0
     with open_text(path) as fh:
         for line in fh:
             if line.strip():
                 art = json.loads(line)
                 articles += 1
                 quotes += len(art.get("quotes") or [])
+                entities += len(art.get("entities") or [])
                 words += len(art["text"].split())
-    return {"articles": articles, "quotes": quotes, "words": words}
+    return {"articles": articles, "quotes": quotes, "entities": entities, "words": words}
 
 
 def rule_archive(corpus: Path, out: Path) -> Path:

@@ -38,11 +38,9 @@ def run(args) -> int:
     import tempfile
     from pathlib import Path
 
-    from qawl.data.article import ArticleError
     from qawl.data.textio import OutputError, check_output
-    from qawl.train.prediction.inputs import iter_inputs
+    from qawl.train.prediction.inputs import count_inputs, iter_inputs
     from qawl.train.prediction.predict import check_checkpoint
-    from qawl.train.prediction.stream import problems_of
 
     paths = args.inputs or ["-"]
     check_output(args.out, paths)
@@ -71,9 +69,7 @@ def run(args) -> int:
         def items():
             return iter_inputs(paths, stdin() if stdin else None)
 
-        total, problems = problems_of(items())
-        if problems and args.errors is None:
-            raise ArticleError(problems)
+        total = count_inputs(items(), refuse=args.errors is None)
         check_checkpoint(args.checkpoint)
         return predict(args, items, total)
 
@@ -129,7 +125,6 @@ def predict(args, items, total: int) -> int:
 def to_stdout(predict_articles, items, args, advance):
     """One process, standard output: each block's lines as soon as they are predicted."""
     import contextlib
-    import json
 
     from qawl.data.textio import atomic_output
     from qawl.train.prediction.stream import Tally, blocks, jsonl, predict_block
@@ -139,8 +134,7 @@ def to_stdout(predict_articles, items, args, advance):
         errors = None if args.errors is None else stack.enter_context(atomic_output(args.errors))
         for _, block in blocks(items, args.chunk_size):
             preds, failed = predict_block(predict_articles, block, keep_going=errors is not None)
-            for a in preds:
-                sys.stdout.write(json.dumps(a, ensure_ascii=False) + "\n")
+            sys.stdout.writelines(jsonl(preds))
             sys.stdout.flush()
             if errors is not None:
                 errors.writelines(jsonl(failed))

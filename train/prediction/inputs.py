@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -122,20 +122,15 @@ class _Prefixed(io.RawIOBase):
         return len(data)
 
 
-def read_inputs(paths: list[str], stdin: IO[bytes] | None = None) -> list[dict]:
-    """Every article of :func:`iter_inputs`, read whole.
-
-    Raises :class:`ArticleError` listing every problem (file, line, article):
-    unreadable text, JSONL the validator refuses, empty standard input, an id
-    met twice among the inputs.
-    """
-    arts: list[dict] = []
-    problems: list[Problem] = []
-    for item in iter_inputs(paths, stdin):
-        if item.article is None:
-            problems += item.problems
-        else:
-            arts.append(item.article)
-    if problems:
+def count_inputs(items: Iterable[InputItem], refuse: bool) -> int:
+    """How many items the inputs hold (one pass, one item in memory). With
+    ``refuse``, any problem among them raises :class:`ArticleError` listing
+    every one (file, line, article): unreadable text, JSONL the validator
+    refuses, empty standard input, an id met twice among the inputs."""
+    n, problems = 0, []
+    for item in items:
+        n += 1
+        problems += item.problems
+    if problems and refuse:
         raise ArticleError(problems)
-    return arts
+    return n

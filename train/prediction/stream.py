@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from qawl.data.article import ArticleError, Problem
+from qawl.data.article import ArticleError
 from qawl.data.textio import atomic_output
 
 from .inputs import InputItem
@@ -164,30 +164,25 @@ def predict_block(predict: Callable[[list[dict]], list[dict]], items: list[Input
     return preds, [error_record(items[i], failed[i]) for i in sorted(failed)]
 
 
-def last_progress(files: ShardFiles) -> Progress | None:
-    """The last complete line of a shard's progress file (None: no block finished)."""
-    if not files.progress.is_file():
-        return None
-    last = None
-    for line in files.progress.read_text(encoding="utf-8").splitlines(keepends=True):
-        if line.endswith("\n"):
-            last = Progress.parse(line)
-    return last
+def last_progress(files: ShardFiles) -> tuple[Progress | None, int]:
+    """The last complete line of a shard's progress file (None: no block finished)
+    and the file's bytes up to the end of that line."""
+    raw = files.progress.read_bytes() if files.progress.is_file() else b""
+    end = raw.rfind(b"\n") + 1
+    if not end:
+        return None, 0
+    return Progress.parse(raw[:end - 1].rsplit(b"\n", 1)[-1].decode("utf-8")), end
 
 
 def restart_shard(files: ShardFiles, resume: bool) -> Progress | None:
-    """Make the shard's files ready to append to: cut back to the last
+    """Make the shard's files ready to append to: each cut back to the last
     finished block when resuming (returned), else emptied."""
-    done = last_progress(files) if resume else None
-    for path, size in zip(files.all(), (done.part_bytes, done.errors_bytes, None) if done else (0, 0, 0)):
+    done, progress_bytes = last_progress(files) if resume else (None, 0)
+    sizes = (done.part_bytes, done.errors_bytes, progress_bytes) if done else (0, 0, 0)
+    for path, size in zip(files.all(), sizes):
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "ab") as fh:
-            if size is not None:
-                fh.truncate(size)
-    if done is not None:
-        lines = files.progress.read_text(encoding="utf-8").splitlines(keepends=True)
-        whole = [line for line in lines if line.endswith("\n")]
-        files.progress.write_text("".join(whole), encoding="utf-8")
+            fh.truncate(size)
     return done
 
 
@@ -295,12 +290,3 @@ def _copy(fh: TextIO, pieces: list[tuple[Path, tuple[int, int]]]) -> None:
                 fh.write(decoder.decode(chunk))
                 left -= len(chunk)
         fh.write(decoder.decode(b"", final=True))
-
-
-def problems_of(items: Iterable[InputItem]) -> tuple[int, list[Problem]]:
-    """How many items the inputs hold, and every problem among them (one pass, one item in memory)."""
-    n, problems = 0, []
-    for item in items:
-        n += 1
-        problems += item.problems
-    return n, problems
