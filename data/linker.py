@@ -323,7 +323,10 @@ def names_several(text: str, source: Sequence[int], speakers: list[Speaker]) -> 
     head, starts with the conjunction."""
     s, e = source
     starts = sorted({m.start for sp in speakers for m in sp.mentions if s <= m.start < e})
-    if any(text[a] == "و" for a in starts[1:]):  # a second name joined to a first (not وليد alone)
+    # a second name joined to a first (not وليد alone), the first at the SOURCE's head: after
+    # a head word the names only say whose (مدرب تشيلسي وريال مدريد السابق is one person)
+    if starts and len(text[s:starts[0]].split()) == 0 and any(
+            text[a] == "و" or text[a - 2:a].endswith((" و", "\nو")) for a in starts[1:]):
         return True
     return any(w.startswith("و") and head_in(w[1:], ORG_HEADS) for w in description_words(text[s:e])[1:])
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from qawl.data.article import read_articles
-from qawl.data.linker import link_speakers, linker_weights
+from qawl.data.linker import link_speakers, linker_weights, names_several
 from qawl.data.quotes import group_quotes
 from qawl.data.speakers import describe_source, display_name, find_speakers, name_key, same_name
 from qawl.train.recipe.linker import fit_linker
@@ -196,3 +196,14 @@ def test_a_description_source_in_an_article_that_names_nobody_has_no_speaker(wei
              (*span(text, "ذائقة الأكل"), "SOURCE")]
     (q,) = group_quotes(text, parts, [], linker={"format": 1, "weights": weights})
     assert q["speaker"] is None and q["speaker_span"] is None
+
+
+def test_names_joined_after_a_head_word_describe_one_speaker_not_a_group():
+    """``مدرب تشيلسي وريال مدريد السابق`` is one coach (the names only say whose);
+    ``فرنسا وبريطانيا`` at the SOURCE's head are two speakers."""
+    text = "وقال مدرب تشيلسي وريال مدريد السابق إن الفريق تحسن. وقالت فرنسا وبريطانيا إن الاتفاق قائم."
+    ents = [(*span(text, w), lab) for w, lab in (("تشيلسي", "ORG"), ("ريال مدريد", "ORG"),
+                                                 ("فرنسا", "LOC"), ("بريطانيا", "LOC"))]
+    speakers = find_speakers(text, ents)
+    assert not names_several(text, span(text, "مدرب تشيلسي وريال مدريد السابق"), speakers)
+    assert names_several(text, span(text, "فرنسا وبريطانيا"), speakers)
