@@ -10,8 +10,9 @@ for 0.85; the tagger's quotes with the rules' boundaries for 0.86
 :func:`cut_quotes` takes the tagger's grouped quotes and, for each one whose
 CONTENT overlaps a rule quote's, takes that rule quote's CONTENT (and kind,
 its CUE where it has one, its SOURCE where the tagger's quote has none;
-every SOURCE then cut to the name alone where the entities show it,
-:func:`trim_source`, and every CUE left without a trailing preposition,
+every SOURCE the tagger ended on a preposition taken on to the name after
+it, :func:`complete_source`, then cut to the name alone where the entities
+show it, :func:`trim_source`, and every CUE left without a trailing preposition,
 :func:`.quote_cues.trim_cue`). A
 quote only the tagger sees keeps its own boundaries, unless it has no CUE and
 is indirect (a clause with no speech act) or a word or two in marks (a name
@@ -117,6 +118,39 @@ def trim_source(text: str, source: Sequence[int], entities: Sequence[Span]) -> l
     return [s, e]
 
 
+#: quotation marks that may close a name a SOURCE ends in (``متحدث باسم "فيسبوك"``)
+_NAME_MARKS = {'"': '"', "“": "”", "«": "»", "'": "'"}
+
+
+def complete_source(text: str, source: Sequence[int], parts: Sequence[Sequence[int]]) -> list[int]:
+    """A SOURCE the tagger ended on a preposition (``متحدث باسم``, ``مستخدم على``)
+    taken on to the word after it, and through a name in quotation marks
+    (``متحدث باسم "فيسبوك"``): no SOURCE of the gold corpus ends on one. Left
+    as it is where that word runs into ``parts`` (the quote's CONTENT or CUE)
+    or past the sentence."""
+    s, e = source
+    words = text[s:e].split()
+    if not words or not _is_preposition(words[-1]):
+        return [s, e]
+    rest = text[e:]
+    stripped = rest.lstrip(" ")
+    if not stripped or stripped[0] in ".،,:؛!?؟\n":
+        return [s, e]
+    start = e + len(rest) - len(stripped)
+    close = _NAME_MARKS.get(stripped[0])
+    if close is not None:
+        end_mark = stripped.find(close, 1)
+        if end_mark < 0 or end_mark > 40 or "\n" in stripped[:end_mark]:
+            return [s, e]
+        end = start + end_mark + 1
+    else:
+        word = stripped.split(maxsplit=1)[0]
+        end = start + len(word.rstrip(".،,:؛!?؟\"“”«»"))
+    if any(a < end and start < b for a, b in parts):
+        return [s, e]
+    return [s, end]
+
+
 def without_overlaps(quotes: list[dict]) -> list[dict]:
     """Quotes in text order, the scheme's rule kept: parts never overlap. A
     quote whose CONTENT overlaps an earlier part is left out; a CUE that
@@ -164,7 +198,8 @@ def cut_quotes(text: str, quotes: list[dict], entities: Sequence[Span] = ()) -> 
         out.append(q)
     for q in out:
         if q.get("source") is not None:
-            q["source"] = trim_source(text, q["source"], entities)
+            parts = [p for p in (q["content"], q.get("cue")) if p is not None]
+            q["source"] = trim_source(text, complete_source(text, q["source"], parts), entities)
         if q.get("cue") is not None:
             q["cue"] = trim_cue(text, q["cue"])
     return without_overlaps(out)

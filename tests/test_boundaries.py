@@ -164,6 +164,31 @@ def test_a_source_is_cut_to_the_name_alone():
     assert trimmed(text, "موقع فيفا الرسمي", [("فيفا", "ORG")]) == "موقع فيفا الرسمي"
 
 
+def test_a_source_cut_short_on_a_preposition_takes_the_name_after_it():
+    from qawl.data.boundaries import complete_source
+
+    def completed(text: str, source: str, parts: tuple[str, ...] = ()) -> str:
+        s, e = complete_source(text, span(text, source), [span(text, p) for p in parts])
+        return text[s:e]
+
+    text = 'وقال متحدث باسم "فيسبوك" لـ CNN: "نحن نراجع الأمر".'
+    assert completed(text, "متحدث باسم") == 'متحدث باسم "فيسبوك"'
+    text = "وقال مستخدم على تويتر إن الفيلم ممل."
+    assert completed(text, "مستخدم على") == "مستخدم على تويتر"
+    # not into the quote's own parts, not past the sentence, not through a mark that never closes
+    assert completed(text, "مستخدم على", ("تويتر إن الفيلم ممل",)) == "مستخدم على"
+    text = "وقال مصدر مطلع في. الخطة جاهزة"
+    assert completed(text, "مصدر مطلع في") == "مصدر مطلع في"
+    text = 'وقال متحدث باسم "الشركة إن الخطة جاهزة وإن العمل يبدأ غدا في كل الفروع والمدن'
+    assert completed(text, "متحدث باسم") == "متحدث باسم"
+    # a SOURCE that ends on a name is left alone
+    assert completed("وقال الوزير سامي العلي إن الخطة جاهزة.", "الوزير سامي العلي") == "الوزير سامي العلي"
+    # and cut_quotes applies it
+    text = "وقال مستخدم على تويتر إن الفيلم ممل."
+    (q,) = cut_quotes(text, [quote(text, "الفيلم ممل", cue="وقال", source="مستخدم على")])
+    assert text[q["source"][0]:q["source"][1]] == "مستخدم على تويتر"
+
+
 def test_a_tagger_source_on_the_rules_cue_word_gives_way_to_the_cue():
     text = "وأفادت الوزارة أن المستشفيات تعمل بكامل طاقتها."
     (q,) = cut_quotes(text, [quote(text, "المستشفيات تعمل بكامل طاقتها", source="وأفادت")])
