@@ -245,9 +245,12 @@ def test_qawl_linker_refits_a_checkpoints_linker_from_its_own_predictions(tiny_c
     copy = tmp_path / "copy"
     shutil.copytree(tiny_checkpoint, copy)
     assert json.loads((copy / "config.json").read_text()).get("qawl_linker") is None
+    (copy / "linker.py").write_text("# carried by an older qawl\n", encoding="utf-8")  # code drift
     res = subprocess.run([sys.executable, "-m", "qawl", "linker", "--checkpoint", str(copy), "--config", "default",
                           "data.max_length=64", "data.stride=16"], capture_output=True, text=True, timeout=600)
     assert res.returncode == 0, res.stderr[-2000:]
     linker = json.loads((copy / "config.json").read_text())["qawl_linker"]
     assert linker["fitted_on"] == "predicted spans" and linker["quotes"] >= 20
     assert predict_sample(copy)[0]["quotes"] is not None  # the checkpoint still loads and predicts with it
+    # the carried code is this qawl's again: the pipeline reads the weights with their own features
+    assert (copy / "linker.py").read_text(encoding="utf-8") == (MODELING_FILE.parents[1] / "data" / "linker.py").read_text(encoding="utf-8")

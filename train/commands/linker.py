@@ -4,7 +4,10 @@ The linker (who said each quote) is fitted in seconds on the tagger's
 predicted spans of the training articles, as ``train.py`` does at the end of
 a run. This refits it for a checkpoint without training the tagger again, for
 instance after an update of qawl's attribution features, and writes it into
-the checkpoint's ``config.json``.
+the checkpoint's ``config.json``; the checkpoint's carried code (its own
+pipeline and the data modules it reads) is copied again from this qawl, so
+that the pipeline reads the weights with the features they were fitted on
+and decodes as ``qawl predict`` does.
 """
 from __future__ import annotations
 
@@ -28,6 +31,7 @@ def run(args) -> int:
     import tempfile
     from pathlib import Path
 
+    from qawl.models.carry import attach_pipeline
     from qawl.train.config import load_config
     from qawl.train.corpora import load_articles
     from qawl.train.evaluation.evaluate import evaluate_checkpoint
@@ -52,5 +56,7 @@ def run(args) -> int:
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(json.dumps(config, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
     os.replace(tmp, path)
-    print(f"{path}: linker fitted on {linker['quotes']} quotes of {len(articles)} training articles")
+    carried = attach_pipeline(args.checkpoint, spec)  # the code that reads these weights
+    print(f"{path}: linker fitted on {linker['quotes']} quotes of {len(articles)} training articles; "
+          f"{len(carried)} code files carried again")
     return 0
