@@ -10,8 +10,9 @@ for 0.85; the tagger's quotes with the rules' boundaries for 0.86
 :func:`cut_quotes` takes the tagger's grouped quotes and, for each one whose
 CONTENT overlaps a rule quote's, takes that rule quote's CONTENT (and kind,
 its CUE where it has one, its SOURCE where the tagger's quote has none;
-every SOURCE the tagger ended on a preposition taken on to the name after
-it, :func:`complete_source`, then cut to the name alone where the entities
+a SOURCE that is the outlet the speaker spoke to (``وأضاف لرويترز``,
+:func:`is_addressee`) dropped, every SOURCE the tagger ended on a preposition
+taken on to the name after it, :func:`complete_source`, then cut to the name alone where the entities
 show it, :func:`trim_source`, and every CUE left without a trailing preposition,
 :func:`.quote_cues.trim_cue`). A
 quote only the tagger sees keeps its own boundaries, unless it has no CUE and
@@ -118,6 +119,33 @@ def trim_source(text: str, source: Sequence[int], entities: Sequence[Span]) -> l
     return [s, e]
 
 
+#: what a reporter speaks *to* after ل (``وأضاف لرويترز``, ``وقال لإحدى محطات التلفزيون``): an
+#: outlet's generic head, a known outlet, or "one of"
+ADDRESSEES = GENERIC_HEADS | frozenset({
+    "إذاعة", "اذاعة", "إذاعه", "تلفزيون", "التلفزيون", "محطة", "محطه", "إحدى", "احدى", "أحد", "احد", "الصحفيين",
+    "الصحافيين", "الصحافة", "الصحافه", "الصحف", "رويترز", "فرانس", "أسوشيتد", "اسوشيتد", "الأناضول", "الاناضول",
+    "سبوتنيك", "الجزيرة", "العربية", "سي", "بي", "CNN", "BBC"})
+#: words before ل that make it "according to" (``وفقا لرويترز``): the SOURCE is then the outlet
+_ACCORDING = frozenset({"وفقا", "ووفقا", "وفقاً", "ووفقاً", "وفقًا", "ووفقًا", "طبقا", "وطبقا", "طبقاً", "استنادا",
+                        "واستنادا", "استناداً", "نسبة", "ونسبة"})
+
+
+def is_addressee(text: str, source: Sequence[int]) -> bool:
+    """A SOURCE that is the outlet a speaker spoke to (``وأضاف لرويترز``, ``صرح
+    لصحيفة الغد``), not one that speaks: ل on a generic outlet head, a known
+    outlet or "one of", not after "according to" (``وفقا لرويترز`` credits the
+    agency)."""
+    s, e = source
+    words = text[s:e].split()
+    if not words or not words[0].startswith("ل") or len(words[0]) < 2:
+        return False
+    first = words[0][1:].lstrip("ـ ") or (words[1] if len(words) > 1 else "")
+    before = text[max(0, s - 30):s].split()
+    if before and before[-1] in _ACCORDING:
+        return False
+    return first in ADDRESSEES
+
+
 #: quotation marks that may close a name a SOURCE ends in (``متحدث باسم "فيسبوك"``)
 _NAME_MARKS = {'"': '"', "“": "”", "«": "»", "'": "'"}
 
@@ -197,6 +225,8 @@ def cut_quotes(text: str, quotes: list[dict], entities: Sequence[Span] = ()) -> 
             q["source"] = list(rq["source"])
         out.append(q)
     for q in out:
+        if q.get("source") is not None and is_addressee(text, q["source"]):
+            q["source"] = None  # the outlet it was said to: the quote goes on as a continuation
         if q.get("source") is not None:
             parts = [p for p in (q["content"], q.get("cue")) if p is not None]
             q["source"] = trim_source(text, complete_source(text, q["source"], parts), entities)

@@ -189,6 +189,25 @@ def test_a_source_cut_short_on_a_preposition_takes_the_name_after_it():
     assert text[q["source"][0]:q["source"][1]] == "مستخدم على تويتر"
 
 
+def test_the_outlet_a_speaker_spoke_to_is_not_the_source():
+    from qawl.data.boundaries import is_addressee
+
+    def addressee(text: str, source: str) -> bool:
+        return is_addressee(text, span(text, source))
+
+    assert addressee("وأضاف لرويترز أن الخطة جاهزة.", "لرويترز")
+    assert addressee("وقال لإحدى محطات التلفزيون إن الخطة جاهزة.", "لإحدى محطات التلفزيون")
+    assert addressee("وصرح لصحيفة الغد بأن الخطة جاهزة.", "لصحيفة الغد")
+    # "according to" credits the outlet; a name that starts with ل is a name
+    assert not addressee("ووفقا لرويترز فإن الخطة جاهزة.", "لرويترز")
+    assert not addressee("وقال لافروف إن الخطة جاهزة.", "لافروف")
+    assert not addressee("وأكدت لجنة الإغاثة أن الخطة جاهزة.", "لجنة الإغاثة")
+    # decoded: the quote keeps no SOURCE and is attributed as a continuation
+    text = "وأضاف لرويترز أن الخطة جاهزة."
+    (q,) = cut_quotes(text, [quote(text, "الخطة جاهزة", cue="وأضاف", source="لرويترز")])
+    assert q["source"] is None
+
+
 def test_a_tagger_source_on_the_rules_cue_word_gives_way_to_the_cue():
     text = "وأفادت الوزارة أن المستشفيات تعمل بكامل طاقتها."
     (q,) = cut_quotes(text, [quote(text, "المستشفيات تعمل بكامل طاقتها", source="وأفادت")])
