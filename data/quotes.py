@@ -74,7 +74,8 @@ def quote_kind(text: str, start: int, end: int) -> str:
     return "indirect"
 
 
-_INTRODUCES = re.compile(r"(^|\s)(?:[وف]?(?:أن|إن|بأن|ان|بان)|:)(\s|$|[“«„\"])")
+#: an أن/إن clause or a colon (attached to the word before it: ``مساء الأربعاء:``) opens a content
+_INTRODUCES = re.compile(r"(?:(?:^|\s)[وف]?(?:أن|إن|بأن|ان|بان)|:)(?:\s|$|[“«„\"])")
 
 
 def _order(text: str, part: tuple[int, int], content: tuple[int, int]) -> int:

@@ -73,3 +73,16 @@ def test_quote_kind():
     assert quote_kind(t, s2, s2 + len("الوضع مستقر")) == "indirect"
     s3 = t.rindex("الوضع")
     assert quote_kind(t, s3, len(t)) == "direct"
+
+
+def test_a_source_before_a_colon_introduces_the_quote_not_a_source_after_it():
+    """``وقال كوبر خلال المؤتمر، مساء الأربعاء: "..." لصحيفة ...``: the colon (attached to the
+    word before it) opens the quote, so the SOURCE before it wins over the outlet after it."""
+    text = 'وقال كوبر خلال المؤتمر الصحفي، مساء الأربعاء: "أنا لست طبيبا" بحسب ديلي إكسبريس.'
+    def at(part):
+        s = text.index(part)
+        return s, s + len(part)
+    parts = [(*at("وقال"), "CUE"), (*at("كوبر"), "SOURCE"), (*at("أنا لست طبيبا"), "CONTENT"),
+             (*at("ديلي إكسبريس"), "SOURCE")]
+    (q,) = group_quotes(text, parts, [])
+    assert text[slice(*q["source"])] == "كوبر"
