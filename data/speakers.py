@@ -4,6 +4,7 @@ Pure functions over an article's text and its entity and SOURCE spans (no
 torch, standard library only: a checkpoint carries this file).
 
 * :func:`name_key` turns a name into comparable words: Arabic normalisation,
+  ``عبدالجواد`` split as ``عبد الجواد``,
   attached proclitics off (``لألكسندر`` -> ``الكسندر``), the article ``ال``
   off each word (``المطيري`` ~ ``مطيري``), and the joining words of Arabic
   names (``بن``, ``ابن``, ``بنت``) left out.
@@ -93,11 +94,22 @@ def _words(text: str) -> list[str]:
     return [w[1:] if w.startswith("وو") and len(w) > 3 else w for w in words]
 
 
+def _split_compounds(words: list[str]) -> list[str]:
+    """``عبدالجواد`` written as one word is ``عبد الجواد``: two words, as spaced."""
+    out = []
+    for w in words:
+        if w.startswith("عبدال") and len(w) > 6:
+            out += ["عبد", w[3:]]
+        else:
+            out.append(w)
+    return out
+
+
 def name_key(name: str) -> tuple[str, ...]:
     """Comparable words of a name (see the module docstring); ``()`` for none."""
     cached = _KEY_CACHE.get(name)
     if cached is None:
-        cached = tuple(w for w in (_core(w) for w in _words(name)) if w and w not in NAME_JOINERS)
+        cached = tuple(w for w in (_core(w) for w in _split_compounds(_words(name))) if w and w not in NAME_JOINERS)
         if len(_KEY_CACHE) < 100_000:
             _KEY_CACHE[name] = cached
     return cached

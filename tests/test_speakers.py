@@ -65,13 +65,16 @@ def test_name_keys_drop_clitics_articles_and_joiners():
     ("بيترسون", "هانز بيترسن"),  # one foreign name spelt two ways
     ("هازار", "إدين هازارد"),
     ("لمونفس", "ليسلي مونفس"),  # a proclitic the entity span kept
+    ("عبدالجواد", "أحمد عبد الجواد"),  # عبد joined to the name it heads
+    ("عبد الله", "خالد عبدالله"),
 ])
 def test_shorter_forms_are_the_same_name(short, full):
     assert same_name(short, full) and same_name(full, short)
 
 
 @pytest.mark.parametrize("a, b", [("محمد", "محمود"), ("علي", "عليان"), ("محمد صلاح", "محمد بن سلمان"),
-                                  ("سعيد", "سعد"), ("أحمد الكبير", "سامي العبدالله")])
+                                  ("سعيد", "سعد"), ("أحمد الكبير", "سامي العبدالله"),
+                                  ("عبدالجواد", "عبد الكريم")])
 def test_different_names_stay_apart(a, b):
     assert not same_name(a, b)
 
