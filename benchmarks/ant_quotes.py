@@ -43,7 +43,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--reuse", action="store_true", help="score the checkpoint already in --work instead of training")
     p.add_argument("--out", type=Path, default=RESULTS / "ant_quotes.json")
     p.add_argument("overrides", nargs="*", help="dotted config overrides for the training run")
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    args.work = args.work.resolve()  # a relative --work is read from the current folder, as usual
+    return args
 
 
 def flat(scores: dict) -> dict:
