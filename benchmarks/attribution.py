@@ -179,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     e2e = conditions["end to end"]
     result = {
         "benchmark": "speaker attribution, ANT gold dev and test",
-        "command": checkpoint_command("attribution", args.checkpoint),
+        "command": checkpoint_command("attribution", args.checkpoint, args.out),
         "commit": git_commit(),
         "machine": machine(),
         "checkpoint": str(args.checkpoint),

@@ -199,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     rss = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     result = {
         "benchmark": "quote boundaries by class, ANT gold dev and test",
-        "command": checkpoint_command("boundaries", args.checkpoint),
+        "command": checkpoint_command("boundaries", args.checkpoint, args.out),
         "commit": git_commit(),
         "machine": machine(),
         "checkpoint": str(args.checkpoint),

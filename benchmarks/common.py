@@ -200,11 +200,18 @@ def checkpoint_args(doc: str, result: str, argv: list[str] | None):
     return p.parse_args(argv)
 
 
-def checkpoint_command(module: str, checkpoint: Path) -> str:
-    """The command line that reruns ``benchmarks.<module>`` on ``checkpoint`` (relative to the repo where it is inside)."""
-    full = checkpoint.resolve()
-    shown = full.relative_to(REPO) if full.is_relative_to(REPO) else full
-    return f"python -m benchmarks.{module} --checkpoint {shown}"
+def _shown(path: Path) -> Path:
+    full = path.resolve()
+    return full.relative_to(REPO) if full.is_relative_to(REPO) else full
+
+
+def checkpoint_command(module: str, checkpoint: Path, out: Path | None = None) -> str:
+    """The command line that reruns ``benchmarks.<module>`` on ``checkpoint`` (paths
+    relative to the repo where they are inside), with ``--out`` where it is not the default."""
+    command = f"python -m benchmarks.{module} --checkpoint {_shown(checkpoint)}"
+    if out is not None and out.resolve() != (RESULTS / f"{module}.json").resolve():
+        command += f" --out {_shown(out)}"
+    return command
 
 
 def python() -> str:
