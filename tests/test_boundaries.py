@@ -47,6 +47,17 @@ def test_an_indirect_clause_ends_at_its_sentence_end_without_the_full_stop():
         assert contents(text, [q]) == ["الاجتماع سيعقد غدا في الرباط"]
 
 
+def test_a_clause_stops_before_a_reporting_participle_that_opens_its_own():
+    text = "وقال المتحدث إن الحادث ليس عملا إرهابيا موضحا أن قائد الطائرة من سكان المقاطعة."
+    quotes = annotate_quotes(text)
+    assert [text[q["content"][0]:q["content"][1]] for q in quotes] == [
+        "الحادث ليس عملا إرهابيا", "قائد الطائرة من سكان المقاطعة"]
+    # a participle with no clause of its own is part of the reported clause
+    text = "وقال المتحدث إن الفريق لعب مؤكدا تفوقه على منافسه."
+    (q,) = annotate_quotes(text)
+    assert text[q["content"][0]:q["content"][1]] == "الفريق لعب مؤكدا تفوقه على منافسه"
+
+
 def test_the_clause_stops_before_the_writers_gloss():
     text = "وقال المدير إن الشركة ستفتتح فرعا جديدا، وذلك بعد نجاح الفرع الأول."
     (q,) = cut_quotes(text, [quote(text, "الشركة ستفتتح فرعا جديدا، وذلك بعد نجاح الفرع الأول", cue="وقال")])
