@@ -86,6 +86,31 @@ def test_corpus_sample_draws_a_seeded_subset_of_train_only():
         load_articles(cfg.data, 13)
 
 
+def test_a_corpus_dev_fraction_overrides_the_data_one():
+    """A silver corpus with no dev split stays out of dev when another corpus carves one."""
+    import copy
+
+    from qawl.train.corpora import load_articles
+
+    root = Path(__file__).resolve().parents[1] / "data" / "sample"
+    cfg = load_config(Path(__file__).resolve().parents[1] / "configs" / "default.yaml")
+    carved = cfg.data.corpora[0]
+    carved.name, carved.train, carved.dev, carved.test = "carved", [str(root / "train.jsonl")], [], []
+    silver = copy.deepcopy(carved)
+    silver.name, silver.dev_fraction = "silver", 0.0
+    cfg.data.corpora = [carved, silver]
+    cfg.data.dev_fraction = 0.25
+    parts = load_articles(cfg.data, 13)
+    assert [(c.name, len(a)) for c, a in parts["dev"]] == [("carved", 8)]
+    assert [(c.name, len(a)) for c, a in parts["train"]] == [("carved", 24), ("silver", 32)]
+    silver.dev_fraction, cfg.data.dev_fraction = 0.5, 0.0  # the corpus's own value, without a data one
+    parts = load_articles(cfg.data, 13)
+    assert [(c.name, len(a)) for c, a in parts["dev"]] == [("silver", 16)]
+    with pytest.raises(ConfigError, match=r"data\.corpora\.0\.dev_fraction"):
+        load_config(Path(__file__).resolve().parents[1] / "configs" / "default.yaml",
+                    ["data.corpora.0.dev_fraction=1.5"])
+
+
 def test_threads_default_to_the_cores_per_process_unless_set():
     import os
 

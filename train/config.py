@@ -163,6 +163,7 @@ class CorpusConfig(Checked):
     test: list[str] = field(default_factory=list)
     weight: float = allowed(1.0, above=0)  # times each train window is drawn per epoch, on average (e.g. silver data < 1)
     sample: int | None = allowed(None, at_least=0)  # train on this many train articles drawn at random (seeded), e.g. from a large silver file
+    dev_fraction: float | None = allowed(None, at_least=0, below=1)  # this corpus's own dev carve; null = data.dev_fraction (0 keeps e.g. a silver file out of dev)
     options: dict[str, Any] = field(default_factory=dict)  # reader options of the format, e.g. tag_map
 
 

@@ -91,8 +91,9 @@ def load_articles(cfg: DataConfig, seed: int) -> dict[str, list[tuple[CorpusConf
         parts = {s: read_corpus_files(corpus, getattr(corpus, s)) for s in SPLITS}
         if corpus.sample is not None:
             parts["train"] = sample_articles(parts["train"], corpus.sample, seed)
-        if not parts["dev"] and cfg.dev_fraction > 0 and parts["train"]:
-            parts["train"], parts["dev"] = carve_dev(parts["train"], cfg.dev_fraction, seed)
+        fraction = cfg.dev_fraction if corpus.dev_fraction is None else corpus.dev_fraction
+        if not parts["dev"] and fraction > 0 and parts["train"]:
+            parts["train"], parts["dev"] = carve_dev(parts["train"], fraction, seed)
         for s in SPLITS:
             if parts[s]:
                 out[s].append((corpus, parts[s]))
