@@ -22,10 +22,12 @@ from .speakers import (
     Speaker,
     describe_source,
     description_words,
+    document_nouns,
     find_speakers,
     head_in,
     key_within,
     name_key,
+    source_document,
 )
 
 #: features of a (quote, speaker) pair; the null candidate has its own
@@ -41,6 +43,9 @@ SPEAKER_FEATURES = (
     "description_full",  # ... and every word of it (several) was said of it (الوزير الفرنسي)
     "description_org",  # an organisation description (الوزارة) and an ORG speaker whose name starts with it
     "description_person",  # a person description and a PER speaker
+    "document_said",  # a document SOURCE (البيان): it spoke the last quote said to be in such a document (في بيان)
+    "document_sentence",  # ... mentioned in the last sentence before that names such a document
+    "document_modifier",  # ... named after the document in its SOURCE (تقرير للأمم المتحدة)
     "previous_speaker_no_source",  # speaker of the previous quote, for a quote with no SOURCE (or a pronoun)
     "previous_speaker_description",  # ... for a quote whose SOURCE is a description
     "previous_speaker_named",  # ... for a quote whose SOURCE names someone
@@ -72,6 +77,7 @@ NULL_FEATURES = (
     "null_bias",
     "null_anonymous",  # the SOURCE is an anonymous source (مصادر مطلعة)
     "null_description_unmatched",  # a description that matches no speaker
+    "null_document",  # the SOURCE is a document (تقرير، الدراسة)
     "null_name_unmatched",  # a SOURCE that is a bare name of no speaker
     "null_previous_null",  # no SOURCE and the previous quote's speaker was null
     "null_group",  # the SOURCE names several (فرنسا وبريطانيا وألمانيا): nobody alone
@@ -114,6 +120,8 @@ class Article:
         self.speakers = speakers
         self.contents = sorted(tuple(q["content"]) for q in quotes)
         self.sentence_of, self.paragraph_of = _boundaries(text, self.contents)
+        #: (offset, document) of each word naming a document, outside every CONTENT
+        self.documents = [(p, n) for p, n in document_nouns(text) if not self.in_content(p, p + 1)]
 
     def in_content(self, s: int, e: int) -> bool:
         k = bisect.bisect_right(self.contents, (s, len(self.text) + 1)) - 1
@@ -125,12 +133,26 @@ def _anchor(q: dict) -> int:
     return min(p[0] for p in (q["content"], q.get("source"), q.get("cue")) if p is not None)
 
 
+def report_documents(art: Article, q: dict) -> dict[str, int]:
+    """Document -> offset of each document named where a quote is reported:
+    between its first part and its CONTENT (``وأكد الجيش في بيان أن ...``), or
+    after the CONTENT up to the sentence end when the attribution follows it."""
+    cs, ce = q["content"]
+    anchor = _anchor(q)
+    if anchor < cs:
+        return {n: p for p, n in art.documents if anchor <= p < cs}
+    end = art.sentence_of(ce)
+    return {n: p for p, n in art.documents if ce <= p < ce + 200 and art.sentence_of(p) == end}
+
+
 def quote_features(art: Article, q: dict, previous: Speaker | None, previous_null: bool, previous_para: int | None,
-                   named_before: set[int]) -> list[tuple[Speaker | None, dict[str, float]]]:
+                   named_before: set[int], said_in: dict[str, tuple[int, Speaker | None]] | None = None,
+                   ) -> list[tuple[Speaker | None, dict[str, float]]]:
     """``(candidate, features)`` for the quote's candidates: every speaker of the
     article and null (``None``), or only those the scheme allows when the
     SOURCE decides (an anonymous source: null; a SOURCE naming someone: the
-    speakers it names)."""
+    speakers it names). ``said_in``: document -> (offset of the document's
+    name, speaker) of the last quote reported as said in such a document."""
     text = art.text
     anchor = _anchor(q)
     cs, ce = q["content"]
@@ -155,7 +177,17 @@ def quote_features(art: Article, q: dict, previous: Speaker | None, previous_nul
     spokesperson = (bool(modifying) and bool(set(description_words(src_text)[:1]) & SPOKESPERSON)
                     and not src_text.lstrip("وف").startswith("ال"))
     has_source = source is not None and kind not in ("pronoun", "cue")
-    desc = [w for w in description_words(src_text) if w not in _STOP] if kind == "description" else []
+    desc = [w for w in description_words(src_text) if w not in _STOP] if kind in ("description", "document") else []
+    document = source_document(src_text) if kind == "document" else None
+    document_speaker = None  # who spoke in the last such document, unless another was named since
+    document_sentences: set[int] = set()  # the sentence of the last earlier mention of the document
+    if document:
+        earlier = [p for p, n in art.documents if n == document and p < anchor and not source[0] <= p < source[1]]
+        if earlier:
+            document_sentences.add(art.sentence_of(earlier[-1]))
+        said = (said_in or {}).get(document)
+        if said is not None and (not earlier or earlier[-1] <= said[0]):
+            document_speaker = said[1]
 
     # recency: speakers by their last mention before the anchor
     last: dict[int, int] = {}
@@ -179,18 +211,22 @@ def quote_features(art: Article, q: dict, previous: Speaker | None, previous_nul
             f["source_modifier"] = 1.0
             if spokesperson:
                 f["source_spokesperson"] = 1.0
+            if document:
+                f["document_modifier"] = 1.0
         elif source is not None:
             if kind in ("name", "description") and name_key(src_text) and (
                     key_within(name_key(src_text), sp.key) or key_within(sp.key, name_key(src_text))):
                 f["source_same_name"] = 1.0
         if desc:
-            said = sp.intro | set(sp.key)
-            if desc[0] in sp.intro:
+            # what was said of it, but not by this quote (وأفاد البيان بأن "غوغل" تجمع: غوغل is no statement)
+            intro = set().union(*(m.intro for m in sp.mentions if not cs <= m.start < ce))
+            said = intro | set(sp.key)
+            if desc[0] in intro:
                 f["description_head"] = 1.0
             f["description_overlap"] = sum(w in said for w in desc) / len(desc)
             if len(desc) > 1:
                 f["description_modifiers"] = sum(w in said for w in desc[1:]) / (len(desc) - 1)
-            if desc[0] in ORG_HEADS and sp.label == "ORG" and (sp.key[:1] == (desc[0],) or desc[0] in sp.intro):
+            if desc[0] in ORG_HEADS and sp.label == "ORG" and (sp.key[:1] == (desc[0],) or desc[0] in intro):
                 f["description_org"] = 1.0
             if desc[0] not in ORG_HEADS and sp.label == "PER":
                 f["description_person"] = 1.0
@@ -199,7 +235,7 @@ def quote_features(art: Article, q: dict, previous: Speaker | None, previous_nul
         if previous is sp:
             if not has_source:
                 f["previous_speaker_no_source"] = 1.0
-            elif kind == "description":
+            elif kind in ("description", "document"):
                 f["previous_speaker_description"] = 1.0
             else:
                 f["previous_speaker_named"] = 1.0
@@ -234,6 +270,10 @@ def quote_features(art: Article, q: dict, previous: Speaker | None, previous_nul
         f["mentions"] = math.log1p(len(so_far)) / 3
         if i in named_before:
             f["was_named_source"] = 1.0
+        if document_speaker is sp:
+            f["document_said"] = 1.0
+        if document_sentences and any(art.sentence_of(m.start) in document_sentences for m in outside if m.start < anchor):
+            f["document_sentence"] = 1.0
         if i == 0:
             f["first_speaker"] = 1.0
         f[f"label_{sp.label.lower()}"] = 1.0
@@ -252,8 +292,13 @@ def quote_features(art: Article, q: dict, previous: Speaker | None, previous_nul
         null["null_anonymous"] = 1.0
     if kind == "description" and not any_description_match and not any_name_match:
         null["null_description_unmatched"] = 1.0
+    if document and not any(f.get("document_said") or f.get("document_sentence") or f.get("document_modifier")
+                            or f.get("description_head") or f.get("description_org") for _, f in out):
+        null["null_description_unmatched"] = 1.0  # a statement by nobody the article names
     if kind == "name" and not any_name_match:
         null["null_name_unmatched"] = 1.0
+    if document:
+        null["null_document"] = 1.0
     if not has_source and previous_null:
         null["null_previous_null"] = 1.0
     if not order:
@@ -360,15 +405,18 @@ def walk_quotes(text: str, quotes: list[dict], entities: Sequence[tuple[int, int
     art = Article(text, quotes, find_speakers(text, entities, sources))
     previous, previous_null, previous_para = None, False, None
     named_before: set[int] = set()
+    said_in: dict[str, tuple[int, Speaker | None]] = {}
     for k in order:
         q = quotes[k]
-        candidates = quote_features(art, q, previous, previous_null, previous_para, named_before)
+        candidates = quote_features(art, q, previous, previous_null, previous_para, named_before, said_in)
         chosen = choose(q, candidates)
         if chosen is not None:
             feats = next(f for c, f in candidates if c is chosen)
             if feats.get("source_names") or feats.get("source_same_name"):
                 named_before.add(art.speakers.index(chosen))
         previous, previous_null = chosen, chosen is None
+        for document, at in report_documents(art, q).items():
+            said_in[document] = (at, chosen)
         previous_para = art.paragraph_of(q["content"][0])
         yield art, q, chosen
 

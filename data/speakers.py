@@ -56,6 +56,11 @@ ANONYMOUS_HEADS = frozenset(normalise_for_match(w) for w in (
     "تقارير تقرير وسائل مصادرنا أوساط اوساط جهات دبلوماسي سياسي شخص أشخاص احد أحد معلومات دراسة "
     # counts and shares of people: nobody in particular
     "جزء معظم عدة جميع كل حوالي نحو ربع نصف ثلث اغلب أغلبية غالبية عدد").split())
+#: documents a SOURCE may be (``وأضاف البيان``, ``جاء في التقرير``): the words are their issuer's
+DOCUMENT_HEADS = frozenset(normalise_for_match(w) for w in (
+    "تقرير بيان رسالة قرار دراسة حصيلة وثيقة مذكرة تغريدة خطاب نشرة تعميم").split())
+#: demonstratives before a head (هذه الحصيلة)
+_DEMONSTRATIVES = frozenset(normalise_for_match(w) for w in "هذا هذه ذلك تلك".split())
 #: words that head a description of an organisation (else a person)
 ORG_HEADS = frozenset(normalise_for_match(w) for w in (
     "وزارة حكومة شركة جمعية لجنة هيئة منظمة اتحاد نادي حزب جيش شرطة وكالة مؤسسة بنك صندوق مجلس "
@@ -77,7 +82,8 @@ def strip_proclitic(word: str) -> str:
         rest = word[len(clitic):]
         if not word.startswith(clitic):
             continue
-        if (rest.startswith("ال") and len(rest) >= 4) or (rest[:1] in _HAMZA_ALEF and len(rest) >= 3):
+        # the article plus at least three letters: والده (his father) and بالفي (a name) stay whole
+        if (rest.startswith("ال") and len(rest) >= 5) or (rest[:1] in _HAMZA_ALEF and len(rest) >= 3):
             return rest
     return word
 
@@ -95,11 +101,13 @@ def _words(text: str) -> list[str]:
 
 
 def _split_compounds(words: list[str]) -> list[str]:
-    """``عبدالجواد`` written as one word is ``عبد الجواد``: two words, as spaced."""
+    """``عبدالجواد`` written as one word is ``عبد الجواد``, ``أبوزيد`` is ``أبو زيد``: two words, as spaced."""
     out = []
     for w in words:
         if w.startswith("عبدال") and len(w) > 6:
             out += ["عبد", w[3:]]
+        elif w.startswith("ابو") and len(w) > 5:  # أبوزيد is أبو زيد (a kunya written as one word)
+            out += ["ابو", w[3:]]
         else:
             out.append(w)
     return out
@@ -195,6 +203,7 @@ class Mention:
     end: int
     label: str
     text: str
+    intro: frozenset[str] = frozenset()  # the words describing it next to this mention (:func:`intro_words`)
 
 
 @dataclass
@@ -212,6 +221,7 @@ class Speaker:
     label: str
     mentions: list[Mention] = field(default_factory=list)
     intro: set[str] = field(default_factory=set)
+    aliases: set[tuple[str, ...]] = field(default_factory=set)  # keys of acronyms given with its name (فيفا)
 
     @property
     def key(self) -> tuple[str, ...]:
@@ -256,9 +266,39 @@ def head_in(word: str, heads: frozenset[str]) -> bool:
     return bool(forms & heads)
 
 
+def document_noun(word: str) -> str | None:
+    """The document a normalised word names (``البيان``, ``ببيان``, ``تقريرا``
+    -> ``بيان``, ``تقرير``), singular only (``بيانات`` is data); else None."""
+    forms = {word, word[:-1] if word.endswith("ا") and len(word) > 4 else word}
+    forms |= {f[1:] for f in forms if len(f) > 4 and f[0] in "لبوفك"}
+    forms |= {_core(f) for f in forms}
+    hits = forms & DOCUMENT_HEADS
+    return min(hits) if hits else None
+
+
+def source_document(source: str) -> str | None:
+    """The document a SOURCE's head names (``هذه الحصيلة الرسمية`` -> ``حصيله``), else None."""
+    words = _words(source)
+    if words and words[0] in _DEMONSTRATIVES:
+        words = words[1:]
+    return document_noun(words[0]) if words else None
+
+
+def document_nouns(text: str) -> list[tuple[int, str]]:
+    """``(offset, document)`` for each word of ``text`` that names a document."""
+    out = []
+    for m in re.finditer(r"\S+", text):
+        words = _words(m.group())
+        noun = document_noun(words[0]) if len(words) == 1 else None
+        if noun:
+            out.append((m.start(), noun))
+    return out
+
+
 def describe_source(source: str) -> str:
     """What a SOURCE with no entity in it is: ``cue`` (a reporting word such as
     ``موردا`` taken for a SOURCE: no speaker), ``pronoun`` (``هو``, ``معاليه``),
+    ``document`` (``البيان``, ``هذه الحصيلة``, ``تقرير``: its issuer speaks),
     ``anonymous`` (headed by ``مصدر``, ``مسؤول``, ``بعض``...: nobody the
     article names), ``description`` (definite: ``الوزير``, ``رئيس الوزراء``)
     or ``name`` (anything else: a bare name the entity layer missed)."""
@@ -269,6 +309,8 @@ def describe_source(source: str) -> str:
         return "cue"
     if words[0] in PRONOUNS:
         return "pronoun"
+    if source_document(source):
+        return "document"
     if any(c.isdigit() or c == "%" for c in source.split()[0]):
         return "anonymous"  # 25% منهن، 18 امرأة
     if head_in(words[0], ANONYMOUS_HEADS) and (not words[0].startswith("ال") or _core(words[0]) == "بعض"):
@@ -283,8 +325,9 @@ def description_words(source: str) -> list[str]:
     return [_core(w) for w in _words(source)]
 
 
-#: what may stand between a name and its alias: ``الاتحاد الدولي لكرة القدم (فيفا)``, ``... "فيفا"``, ``... - فيفا``
-_ALIAS_GAP = re.compile(r"""\s*[("“«'-]?\s*""")
+#: what stands between a name and its alias: ``الاتحاد الدولي لكرة القدم (فيفا)``, ``... "فيفا"``, ``... - فيفا``;
+#: a bracket, quotation mark or dash is required (``إسبانيا والبرازيل`` are two)
+_ALIAS_GAP = re.compile(r"""\s*[("“«'-]\s*""")
 
 
 def alias_of(text: str, m: "Mention", speakers: list[Speaker]) -> Speaker | None:
@@ -330,6 +373,8 @@ def find_speakers(text: str, entities: Sequence[Span], sources: Sequence[tuple[i
         if not key:
             continue
         best = alias_of(text, m, speakers)
+        if best is not None and not (key_within(key, best.key) or key_within(best.key, key)):
+            best.aliases.add(key)  # الفيفا later is this speaker too
         for sp in ([] if best is not None else speakers):
             if m.label == "DESC" or sp.label == "DESC":
                 if m.label == sp.label == "DESC" and key == sp.key:
@@ -337,7 +382,7 @@ def find_speakers(text: str, entities: Sequence[Span], sources: Sequence[tuple[i
                 continue
             if m.label != "SOURCE" and sp.label not in (m.label, "SOURCE"):
                 continue
-            if key_within(key, sp.key) or key_within(sp.key, key):
+            if any(key_within(key, k) or key_within(k, key) for k in (sp.key, *sp.aliases)):
                 if best is None or sp.mentions[-1].start > best.mentions[-1].start:
                     best = sp
         if best is None:
@@ -348,6 +393,7 @@ def find_speakers(text: str, entities: Sequence[Span], sources: Sequence[tuple[i
             best.name = display_name(m.text)  # the fuller form; at equal length the one without a clitic
         if best.label == "SOURCE" and m.label != "SOURCE":
             best.label = m.label
+        m.intro = frozenset(intro_words(text, m.start, m.end, spans))
         best.mentions.append(m)
-        best.intro |= intro_words(text, m.start, m.end, spans)
+        best.intro |= m.intro
     return speakers

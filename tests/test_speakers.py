@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from qawl.data.article import read_articles
-from qawl.data.linker import link_speakers, linker_weights, names_several
+from qawl.data.linker import link_speakers, linker_weights, names_several, walk_quotes
 from qawl.data.quotes import group_quotes
 from qawl.data.speakers import describe_source, display_name, find_speakers, name_key, same_name
 from qawl.train.recipe.linker import fit_linker
@@ -67,6 +67,9 @@ def test_name_keys_drop_clitics_articles_and_joiners():
     ("لمونفس", "ليسلي مونفس"),  # a proclitic the entity span kept
     ("عبدالجواد", "أحمد عبد الجواد"),  # عبد joined to the name it heads
     ("عبد الله", "خالد عبدالله"),
+    ("أبو زيد", "أحمد أبوزيد"),  # a kunya written as one word
+    ("بالفي", "مارسيلو بالفي"),  # بال... is part of the name, not ب + the article
+    ("لبالفي", "مارسيلو بالفي"),
 ])
 def test_shorter_forms_are_the_same_name(short, full):
     assert same_name(short, full) and same_name(full, short)
@@ -85,6 +88,25 @@ def test_sources_are_sorted_into_pronouns_cues_anonymous_descriptions_and_names(
     assert describe_source("مصادر مطلعة") == describe_source("مسؤول في الوزارة") == "anonymous"
     assert describe_source("الوزير") == describe_source("رئيس اللجنة") == "description"
     assert describe_source("دفتردار") == "name"
+    assert describe_source("البيان") == describe_source("هذه الحصيلة الرسمية") == describe_source("تغريدة") == "document"
+    assert describe_source("تقرير لمنظمة الأمم المتحدة") == "document"
+    assert describe_source("البيانات") == "description"  # data, not a statement
+
+
+def test_a_word_is_stripped_of_a_proclitic_only_before_the_article_and_a_real_word():
+    assert name_key("والوزير") == name_key("الوزير") == ("وزير",)
+    assert name_key("مارسيلو بالفي") == ("مارسيلو", "بالفي")
+    assert name_key("والده") == ("والده",)  # his father, not و + الده
+
+
+def test_an_acronym_given_with_a_name_is_that_speaker_and_neighbours_stay_apart():
+    text = ("وقال الاتحاد الدولي لكرة القدم (فيفا) إن البطولة في موعدها. وزار الوفد إسبانيا والبرازيل. "
+            "وقال متحدث باسم الفيفا إن القرار نهائي.")
+    ents = [(*span(text, w), lab) for w, lab in (("الاتحاد الدولي لكرة القدم", "ORG"), ("فيفا", "ORG"),
+                                                 ("إسبانيا", "LOC"), ("والبرازيل", "LOC"), ("الفيفا", "ORG"))]
+    speakers = find_speakers(text, ents)
+    assert [sp.name for sp in speakers] == ["الاتحاد الدولي لكرة القدم", "إسبانيا", "البرازيل"]
+    assert [m.text for m in speakers[0].mentions] == ["الاتحاد الدولي لكرة القدم", "فيفا", "الفيفا"]
 
 
 def test_clusters_keep_the_fullest_name_and_what_introduced_it():
@@ -210,3 +232,41 @@ def test_names_joined_after_a_head_word_describe_one_speaker_not_a_group():
     speakers = find_speakers(text, ents)
     assert not names_several(text, span(text, "مدرب تشيلسي وريال مدريد السابق"), speakers)
     assert names_several(text, span(text, "فرنسا وبريطانيا"), speakers)
+
+
+def document_features(text: str, entities: list[tuple[str, str, int]], quotes: list[dict]) -> list[dict]:
+    """Per quote: candidate name (None for null) -> its features."""
+    ents = [(*span(text, s, n), lab) for s, lab, n in entities]
+    qs = [{k: None if q.get(k) is None else list(span(text, *q[k])) for k in ("content", "source", "cue")}
+          for q in quotes]
+    seen = []
+
+    def choose(q, candidates):
+        seen.append({None if c is None else c.name: f for c, f in candidates})
+        return max(candidates, key=lambda cf: cf[1].get("source_names", 0))[0]
+
+    for _ in walk_quotes(text, qs, ents, choose):
+        pass
+    return seen
+
+
+def test_a_document_source_points_to_whoever_issued_it():
+    """``وأضاف البيان`` after ``وأكد الجيش في بيان``: the army speaks, though a
+    minister was named in between; a statement by nobody named points nowhere."""
+    text = ('وأكد الجيش الأفغاني في بيان أن "الوحدات أوقفت ثلاثة مشتبه بهم". '
+            'وقال وزير الدفاع عبد الله خان إن العملية مستمرة. '
+            'وأضاف البيان "نقل المشتبه بهم إلى قندهار". '
+            'وكانت مجموعة من الحقوقيين أصدرت بيانا دعت فيه إلى الإفراج عنهم. وقال البيان إن "الاعتقال تعسفي".')
+    feats = document_features(text, [("الجيش الأفغاني", "ORG", 0), ("عبد الله خان", "PER", 0)], [
+        {"content": ('"الوحدات أوقفت ثلاثة مشتبه بهم"', 0), "source": ("الجيش الأفغاني", 0), "cue": ("أكد", 0)},
+        {"content": ("العملية مستمرة", 0), "source": ("وزير الدفاع عبد الله خان", 0), "cue": ("قال", 1)},
+        {"content": ('"نقل المشتبه بهم إلى قندهار"', 0), "source": ("البيان", 0), "cue": ("أضاف", 0)},
+        {"content": ('"الاعتقال تعسفي"', 0), "source": ("البيان", 1), "cue": ("قال", 2)},
+    ])
+    third = feats[2]
+    assert third["الجيش الأفغاني"].get("document_said") and third["الجيش الأفغاني"].get("document_sentence")
+    assert not third["عبد الله خان"].get("document_said") and third[None].get("null_document")
+    assert "null_description_unmatched" not in third[None]
+    fourth = feats[3]  # the group's statement was said by nobody the article names
+    assert not any(f.get("document_said") or f.get("document_sentence") for f in fourth.values())
+    assert fourth[None].get("null_description_unmatched")
