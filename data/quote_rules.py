@@ -99,13 +99,9 @@ _SCAN_STOPS = frozenset(light(w) for w in (
 #: clause rather than more of it (``، وذلك في إطار``); most connectives
 #: (``بينما``, ``كما``, ``لكن``) go either way in the gold data and are not here
 _GLOSS = frozenset(light(w) for w in ("وذلك",))
-#: reporting participles that open a reported clause of their own (``موضحا أن``,
-#: ``واصفا هذا بأنه``): a clause running into one ends before it, comma or not
-_NEXT_REPORT = frozenset(light(w) for w in (
-    "موضحا", "موضحة", "مشيرا", "مشيرة", "مضيفا", "مضيفة", "مؤكدا", "مؤكدة", "معتبرا", "معتبرة", "لافتا",
-    "لافتة", "واصفا", "واصفة", "مشددا", "مشددة", "منوها", "مبينا", "مبينة", "قائلا", "قائلة",
-))
-#: words a reporting participle's own clause may be found after (``واصفا هذا الحفل بأنه``)
+#: a reporting participle of the cue lexicon (``موضحا أن``, ``واصفا هذا بأنه``) opens a
+#: reported clause of its own when one starts within this many words after it
+#: (``واصفا هذا الحفل بأنه``): a clause running into it ends before it, comma or not
 _NEXT_REPORT_REACH = 5
 #: speech words that carry a quote for the verb before them (``وأضاف قائلا``, ``وتابع بالقول``)
 _CARRIERS = frozenset((("قال", "participle"), ("أضاف", "participle"), ("بالقول", "noun")))
@@ -347,8 +343,8 @@ class _Rules:
         """Word ``i`` is a reporting participle (``وموضحا``) whose own clause opens
         within a few words (``أن``, ``إن``, a colon or a quotation mark)."""
         doc = self.doc
-        w = doc.light[i]
-        if w not in _NEXT_REPORT and not (w[:1] == "و" and w[1:] in _NEXT_REPORT):
+        cue = self.verb_at.get(i)
+        if cue is None or cue.entry.kind != "participle":
             return False
         reach = range(i + 1, min(end, i + 1 + _NEXT_REPORT_REACH))
         return any(is_complementiser(doc.light[j]) or doc.words[j] == ":" or j in doc.quoted_at for j in reach)
