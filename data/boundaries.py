@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .quote_cues import trim_cue
+from .quote_marks import MARKS, pair_marks
 from .quote_rules import annotate_quotes, writers_voice
 
 Span = tuple[int, int, str]
@@ -146,8 +147,8 @@ def is_addressee(text: str, source: Sequence[int]) -> bool:
     return first in ADDRESSEES
 
 
-#: quotation marks that may close a name a SOURCE ends in (``متحدث باسم "فيسبوك"``)
-_NAME_MARKS = {'"': '"', "“": "”", "«": "»", "'": "'"}
+#: characters a quoted name a SOURCE ends in may run to (``متحدث باسم "فيسبوك"``)
+_NAME_REACH = 40
 
 
 def complete_source(text: str, source: Sequence[int], parts: Sequence[Sequence[int]]) -> list[int]:
@@ -165,12 +166,11 @@ def complete_source(text: str, source: Sequence[int], parts: Sequence[Sequence[i
     if not stripped or stripped[0] in ".،,:؛!?؟\n":
         return [s, e]
     start = e + len(rest) - len(stripped)
-    close = _NAME_MARKS.get(stripped[0])
-    if close is not None:
-        end_mark = stripped.find(close, 1)
-        if end_mark < 0 or end_mark > 40 or "\n" in stripped[:end_mark]:
+    if stripped[0] in MARKS:  # paired as everywhere else: either way round, never across a paragraph
+        pair = next((p for p in pair_marks(text) if p.open == start), None)
+        if pair is None or pair.close is None or pair.close - start > _NAME_REACH:
             return [s, e]
-        end = start + end_mark + 1
+        end = pair.close + 1
     else:
         word = stripped.split(maxsplit=1)[0]
         end = start + len(word.rstrip(".،,:؛!?؟\"“”«»"))

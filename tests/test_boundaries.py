@@ -184,6 +184,8 @@ def test_a_source_cut_short_on_a_preposition_takes_the_name_after_it():
 
     text = 'وقال متحدث باسم "فيسبوك" لـ CNN: "نحن نراجع الأمر".'
     assert completed(text, "متحدث باسم") == 'متحدث باسم "فيسبوك"'
+    text = "وقال متحدث باسم »فيسبوك« لـ CNN: ”نحن نراجع الأمر“."  # marks either way round, paired as elsewhere
+    assert completed(text, "متحدث باسم") == "متحدث باسم »فيسبوك«"
     text = "وقال مستخدم على تويتر إن الفيلم ممل."
     assert completed(text, "مستخدم على") == "مستخدم على تويتر"
     # not into the quote's own parts, not past the sentence, not through a mark that never closes
