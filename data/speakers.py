@@ -300,8 +300,9 @@ def describe_source(source: str) -> str:
     ``موردا`` taken for a SOURCE: no speaker), ``pronoun`` (``هو``, ``معاليه``),
     ``document`` (``البيان``, ``هذه الحصيلة``, ``تقرير``: its issuer speaks),
     ``anonymous`` (headed by ``مصدر``, ``مسؤول``, ``بعض``...: nobody the
-    article names), ``description`` (definite: ``الوزير``, ``رئيس الوزراء``)
-    or ``name`` (anything else: a bare name the entity layer missed)."""
+    article names), ``description`` (definite: ``الوزير``, ``رئيس الوزراء``;
+    or a noun with its adjective: ``فتاة تونسية``) or ``name`` (anything else:
+    a bare name the entity layer missed)."""
     words = _words(source)
     if not words:
         return "anonymous"
@@ -317,6 +318,8 @@ def describe_source(source: str) -> str:
         return "anonymous"  # مسؤول، مصادر مطلعة، البعض; but المسؤول الإعلامي describes someone
     if words[0].startswith("ال") or (len(words) > 1 and words[1].startswith("ال")):
         return "description"
+    if len(words) > 1 and words[0].endswith(("ه", "ات")) and words[1].endswith(("يه", "يات")):
+        return "description"  # a feminine noun and its adjective (ممثلة إباحية، منظمات دولية): not a name
     return "name"
 
 

@@ -88,6 +88,7 @@ def test_sources_are_sorted_into_pronouns_cues_anonymous_descriptions_and_names(
     assert describe_source("مصادر مطلعة") == describe_source("مسؤول في الوزارة") == "anonymous"
     assert describe_source("الوزير") == describe_source("رئيس اللجنة") == "description"
     assert describe_source("دفتردار") == "name"
+    assert describe_source("فتاة تونسية") == describe_source("منظمات دولية") == "description"  # noun + adjective
     assert describe_source("البيان") == describe_source("هذه الحصيلة الرسمية") == describe_source("تغريدة") == "document"
     assert describe_source("تقرير لمنظمة الأمم المتحدة") == "document"
     assert describe_source("البيانات") == "description"  # data, not a statement
