@@ -217,7 +217,7 @@ def quote_features(art: Article, q: dict, previous: Speaker | None, previous_nul
             if kind in ("name", "description") and name_key(src_text) and (
                     key_within(name_key(src_text), sp.key) or key_within(sp.key, name_key(src_text))):
                 f["source_same_name"] = 1.0
-        if desc:
+        if desc and (i not in modifying or spokesperson):  # رئيس برشلونة describes the president, not the club
             # what was said of it, but not by this quote (وأفاد البيان بأن "غوغل" تجمع: غوغل is no statement)
             intro = set().union(*(m.intro for m in sp.mentions if not cs <= m.start < ce))
             said = intro | set(sp.key)

@@ -360,7 +360,12 @@ def find_speakers(text: str, entities: Sequence[Span], sources: Sequence[tuple[i
     mentions = [Mention(s, e, lab, text[s:e]) for s, e, lab in sorted(entities) if lab in labels]
     covered = [(m.start, m.end) for m in mentions]
     for s, e in sorted(sources):
-        if any(s <= ms and me <= e or ms <= s < me for ms, me in covered):
+        inside = [(ms, me) for ms, me in covered if s <= ms and me <= e or ms <= s < me]
+        if inside:
+            words = description_words(text[s:e])
+            if (len(words) > 1 and head_in(words[0], ORG_HEADS) and all(text[s:ms].strip() for ms, _ in inside)
+                    and describe_source(text[s:e]) == "description"):
+                mentions.append(Mention(s, e, "DESC", text[s:e]))  # مكتب قائد الشرطة في بيرس كاونتي: a body of the place
             continue
         kind = describe_source(text[s:e])
         if kind == "name" and name_key(text[s:e]):

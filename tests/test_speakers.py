@@ -271,3 +271,20 @@ def test_a_document_source_points_to_whoever_issued_it():
     fourth = feats[3]  # the group's statement was said by nobody the article names
     assert not any(f.get("document_said") or f.get("document_sentence") for f in fourth.values())
     assert fourth[None].get("null_description_unmatched")
+
+
+def test_a_description_with_a_place_or_body_after_its_head_describes_the_head():
+    """``رئيس برشلونة`` is the president the article named, not the club (the club
+    only says whose); ``وزارة الخارجية بكوريا الجنوبية`` is a ministry, a speaker
+    of its own, not the country."""
+    text = ("وقال جوسيب بارتوميو، رئيس نادي برشلونة، إن الموسم كان جيدا. "
+            "وأكد رئيس برشلونة أن المدرب باق.")
+    feats = document_features(text, [("جوسيب بارتوميو", "PER", 0), ("برشلونة", "ORG", 0), ("برشلونة", "ORG", 1)], [
+        {"content": ("الموسم كان جيدا", 0), "source": ("جوسيب بارتوميو", 0), "cue": ("قال", 0)},
+        {"content": ("المدرب باق", 0), "source": ("رئيس برشلونة", 0), "cue": ("أكد", 0)},
+    ])
+    assert feats[1]["جوسيب بارتوميو"].get("description_head") and feats[1]["جوسيب بارتوميو"].get("description_best")
+    assert feats[1]["برشلونة"].get("source_modifier") and not feats[1]["برشلونة"].get("description_head")
+    text = "وقالت وزارة الخارجية بكوريا الجنوبية إن المحادثات مستمرة."
+    speakers = find_speakers(text, [(*span(text, "كوريا الجنوبية"), "LOC")], [span(text, "وزارة الخارجية بكوريا الجنوبية")])
+    assert [(sp.name, sp.label) for sp in speakers] == [("وزارة الخارجية بكوريا الجنوبية", "DESC"), ("كوريا الجنوبية", "LOC")]
