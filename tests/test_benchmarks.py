@@ -282,3 +282,19 @@ def test_the_rerun_command_names_a_checkpoint_given_relative_or_absolute(tmp_pat
     assert checkpoint_command("attribution", rel) == f"python -m benchmarks.attribution --checkpoint {rel}"
     assert checkpoint_command("attribution", REPO / rel) == f"python -m benchmarks.attribution --checkpoint {rel}"
     assert checkpoint_command("boundaries", tmp_path) == f"python -m benchmarks.boundaries --checkpoint {tmp_path.resolve()}"
+
+
+def test_news_reads_wall_cpu_and_memory_from_a_time_log(tmp_path):
+    from benchmarks.news import read_time_log
+
+    log = tmp_path / "run.time"
+    log.write_text('\tCommand being timed: "accelerate launch train.py"\n\tUser time (seconds): 100.50\n'
+                   "\tSystem time (seconds): 3.25\n\tElapsed (wall clock) time (h:mm:ss or m:ss): 1:02:03\n"
+                   "\tMaximum resident set size (kbytes): 2048000\n")
+    assert read_time_log(log) == {"wall_s": 3723.0, "cpu_s": 103.8, "peak_rss_mb": 2000.0}
+    log.write_text("\tElapsed (wall clock) time (h:mm:ss or m:ss): 4:05.5\n\tUser time (seconds): 1\n"
+                   "\tSystem time (seconds): 0\n\tMaximum resident set size (kbytes): 1024\n")
+    assert read_time_log(log)["wall_s"] == 245.5
+    log.write_text("not a time log\n")
+    with pytest.raises(ValueError, match="not a `time -v` log"):
+        read_time_log(log)
