@@ -165,7 +165,10 @@ def same_name(a: str, b: str) -> bool:
 def display_name(text: str) -> str:
     """A mention as a speaker string: the surface text without a certain
     proclitic on its first word (:func:`strip_proclitic`: ``لألكسندر كوغان``
-    -> ``ألكسندر كوغان``; ``لهيئة الصحة`` -> ``هيئة الصحة``)."""
+    -> ``ألكسندر كوغان``; ``لهيئة الصحة`` -> ``هيئة الصحة``), written plainly
+    (a hashtag ``#سامي_حداد`` -> ``سامي حداد``)."""
+    if "#" in text or "_" in text:
+        text = " ".join(text.replace("#", " ").replace("_", " ").split())
     first, sep, rest = text.partition(" ")
     bare = strip_proclitic(first)
     if bare == first and len(first) > 3 and first[0] in "لب" and head_in(normalise_for_match(first[1:]), ORG_HEADS):

@@ -54,6 +54,7 @@ def test_name_keys_drop_clitics_articles_and_joiners():
     assert display_name("لألكسندر كوغان") == "ألكسندر كوغان"
     assert display_name("وليد جنبلاط") == "وليد جنبلاط" and display_name("وكالة الأنباء") == "وكالة الأنباء"
     assert display_name("فلاديمير بوتين") == "فلاديمير بوتين"
+    assert display_name("#سامي_حداد") == "سامي حداد" and display_name("دونالد #ترمب") == "دونالد ترمب"
 
 
 @pytest.mark.parametrize("short, full", [
