@@ -12,7 +12,8 @@ CONTENT overlaps a rule quote's, takes that rule quote's CONTENT (and kind,
 its CUE where it has one, its SOURCE where the tagger's quote has none;
 a SOURCE that is the outlet the speaker spoke to (``وأضاف لرويترز``,
 :func:`is_addressee`) dropped, every SOURCE the tagger ended on a preposition
-taken on to the name after it, :func:`complete_source`, then cut to the name alone where the entities
+taken on to the name after it, :func:`complete_source`, or through the quotation mark it
+stopped before, :func:`close_marks`, then cut to the name alone where the entities
 show it, :func:`trim_source`, and every CUE left without a trailing preposition,
 :func:`.quote_cues.trim_cue`). A
 quote only the tagger sees keeps its own boundaries, unless it has no CUE and
@@ -151,6 +152,16 @@ def is_addressee(text: str, source: Sequence[int]) -> bool:
 _NAME_REACH = 40
 
 
+def close_marks(text: str, source: Sequence[int]) -> list[int]:
+    """A SOURCE that opens a quotation mark and stops right before its closing
+    one (``متحدث باسم "فيسبوك``) taken on through that mark."""
+    s, e = source
+    for pair in pair_marks(text):
+        if s <= pair.open < e and pair.close is not None and e <= pair.close and not text[e:pair.close].strip():
+            return [s, pair.close + 1]
+    return [s, e]
+
+
 def complete_source(text: str, source: Sequence[int], parts: Sequence[Sequence[int]]) -> list[int]:
     """A SOURCE the tagger ended on a preposition (``متحدث باسم``, ``مستخدم على``)
     taken on to the word after it, and through a name in quotation marks
@@ -229,7 +240,7 @@ def cut_quotes(text: str, quotes: list[dict], entities: Sequence[Span] = ()) -> 
             q["source"] = None  # the outlet it was said to: the quote goes on as a continuation
         if q.get("source") is not None:
             parts = [p for p in (q["content"], q.get("cue")) if p is not None]
-            q["source"] = trim_source(text, complete_source(text, q["source"], parts), entities)
+            q["source"] = trim_source(text, close_marks(text, complete_source(text, q["source"], parts)), entities)
         if q.get("cue") is not None:
             q["cue"] = trim_cue(text, q["cue"])
     return without_overlaps(out)

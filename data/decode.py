@@ -43,6 +43,28 @@ def scatter_window_tags(
         out[word_ids[t]] = tag
 
 
+#: layers whose spans never start or end on a hashtag sign (``#الصين`` names الصين;
+#: a CONTENT may quote a hashtag whole, so quote parts other than SOURCE keep theirs)
+_NAMES = frozenset({"PER", "ORG", "LOC", "MISC", "SOURCE"})
+
+
+def trim_hashes(text: str, spans: Sequence[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Name spans without a hashtag sign (or space) at either edge, as the
+    gold annotates them (``#الصين`` -> ``الصين``, ``دونالد #`` -> ``دونالد``);
+    a span of nothing else is dropped. Other spans are kept as they are."""
+    out = []
+    for s, e, lab in spans:
+        if lab in _NAMES:
+            while s < e and (text[s] == "#" or text[s].isspace()):
+                s += 1
+            while e > s and (text[e - 1] == "#" or text[e - 1].isspace()):
+                e -= 1
+            if s == e:
+                continue
+        out.append((s, e, lab))
+    return out
+
+
 def article_prediction(
     art_id: str,
     text: str,
@@ -68,7 +90,7 @@ def article_prediction(
             missing = sum(i is None for i in ids)
             raise ValueError(f"article {art_id!r}: {missing} word(s) got no {layer} decision")
         names = label_lists[layer]
-        spans[layer] = tags_to_spans(offs, [names[i] for i in ids])
+        spans[layer] = trim_hashes(text, tags_to_spans(offs, [names[i] for i in ids]))
     if "ner" in spans:
         art["entities"] = [{"start": s, "end": e, "label": lab} for s, e, lab in spans["ner"]]
     if "quote" in spans:

@@ -262,3 +262,25 @@ def test_decoded_quotes_always_pass_the_validator(article):
     art = {"id": "x", "text": text, "entities": [{"start": s, "end": e, "label": lab} for s, e, lab in entities],
            "quotes": quotes}
     assert check_article(art) == []
+
+
+def test_names_never_start_or_end_on_a_hashtag_sign():
+    """``أكدت #الصين أن`` names الصين (the gold never puts ``#`` in a name or SOURCE);
+    a CONTENT that quotes a hashtag keeps it."""
+    from qawl.data.decode import trim_hashes
+
+    text = 'أكدت #الصين أن "#اقتصاد_البحرين ينمو" وقال دونالد #ترمب ذلك #'
+    spans = [(*span(text, "#الصين"), "SOURCE"), (*span(text, "#الصين"), "LOC"),
+             (*span(text, "دونالد #"), "PER"), (*span(text, "#اقتصاد_البحرين ينمو"), "CONTENT"), (len(text) - 1, len(text), "ORG")]
+    got = [(text[s:e], lab) for s, e, lab in trim_hashes(text, spans)]
+    assert got == [("الصين", "SOURCE"), ("الصين", "LOC"), ("دونالد", "PER"), ("#اقتصاد_البحرين ينمو", "CONTENT")]
+
+
+def test_a_source_that_stops_before_the_mark_closing_its_name_takes_the_mark():
+    from qawl.data.boundaries import close_marks
+
+    text = 'وقال متحدث باسم "فيسبوك" لـ CNN: "نحن نراجع الأمر".'
+    s, e = close_marks(text, span(text, 'متحدث باسم "فيسبوك'))
+    assert text[s:e] == 'متحدث باسم "فيسبوك"'
+    assert close_marks(text, span(text, 'متحدث باسم')) == list(span(text, 'متحدث باسم'))  # no mark opened in it
+    assert close_marks(text, span(text, 'متحدث باسم "فيسبوك"')) == list(span(text, 'متحدث باسم "فيسبوك"'))
