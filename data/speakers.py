@@ -360,7 +360,12 @@ def find_speakers(text: str, entities: Sequence[Span], sources: Sequence[tuple[i
     starts one of label DESC (the description may be all the article says of
     that speaker).
     """
-    mentions = [Mention(s, e, lab, text[s:e]) for s, e, lab in sorted(entities) if lab in labels]
+    # a MISC name a SOURCE is exactly (a league, a show: the entity layer's MISC for a body) speaks
+    # as an organisation, at that SOURCE and wherever else the article names it
+    source_spans = {tuple(x) for x in sources}
+    spoken = {name_key(text[s:e]) for s, e, lab in entities if lab == "MISC" and (s, e) in source_spans}
+    mentions = [Mention(s, e, lab if lab in labels else "ORG", text[s:e]) for s, e, lab in sorted(entities)
+                if lab in labels or (lab == "MISC" and "ORG" in labels and name_key(text[s:e]) in spoken)]
     covered = [(m.start, m.end) for m in mentions]
     for s, e in sorted(sources):
         inside = [(ms, me) for ms, me in covered if s <= ms and me <= e or ms <= s < me]

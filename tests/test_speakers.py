@@ -289,3 +289,15 @@ def test_a_description_with_a_place_or_body_after_its_head_describes_the_head():
     text = "وقالت وزارة الخارجية بكوريا الجنوبية إن المحادثات مستمرة."
     speakers = find_speakers(text, [(*span(text, "كوريا الجنوبية"), "LOC")], [span(text, "وزارة الخارجية بكوريا الجنوبية")])
     assert [(sp.name, sp.label) for sp in speakers] == [("وزارة الخارجية بكوريا الجنوبية", "DESC"), ("كوريا الجنوبية", "LOC")]
+
+
+def test_a_misc_name_that_is_a_source_speaks_as_an_organisation():
+    """The entity layer may call a league MISC; when a SOURCE is exactly that
+    name, it speaks, there and in its other mentions (a continuation after it)."""
+    text = ("وقال الدوري الإنجليزي الممتاز إن القرصنة تضر باللعبة. ويبدأ الدوري الإنجليزي الممتاز في أغسطس. "
+            "وحضر المباراة كأس العالم.")
+    ents = [(*span(text, "الدوري الإنجليزي الممتاز"), "MISC"), (*span(text, "الدوري الإنجليزي الممتاز", 1), "MISC"),
+            (*span(text, "كأس العالم"), "MISC")]
+    (speaker,) = find_speakers(text, ents, [span(text, "الدوري الإنجليزي الممتاز")])
+    assert speaker.name == "الدوري الإنجليزي الممتاز" and speaker.label == "ORG" and len(speaker.mentions) == 2
+    assert find_speakers(text, ents) == []  # a MISC name no SOURCE credits is no speaker
