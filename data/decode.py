@@ -46,18 +46,22 @@ def scatter_window_tags(
 #: layers whose spans never start or end on a hashtag sign (``#الصين`` names الصين;
 #: a CONTENT may quote a hashtag whole, so quote parts other than SOURCE keep theirs)
 _NAMES = frozenset({"PER", "ORG", "LOC", "MISC", "SOURCE"})
+#: what a name never starts or ends on: the hashtag sign and the commas, colons and
+#: semicolons after it (``هويته،``); full stops stay (``U.S.``)
+_EDGES = frozenset("#،,:؛;")
 
 
 def trim_hashes(text: str, spans: Sequence[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
-    """Name spans without a hashtag sign (or space) at either edge, as the
-    gold annotates them (``#الصين`` -> ``الصين``, ``دونالد #`` -> ``دونالد``);
+    """Name spans without a hashtag sign, comma, colon or semicolon (or space)
+    at either edge, as the gold annotates them (``#الصين`` -> ``الصين``,
+    ``دونالد #`` -> ``دونالد``, ``فلان،`` -> ``فلان``);
     a span of nothing else is dropped. Other spans are kept as they are."""
     out = []
     for s, e, lab in spans:
         if lab in _NAMES:
-            while s < e and (text[s] == "#" or text[s].isspace()):
+            while s < e and (text[s] in _EDGES or text[s].isspace()):
                 s += 1
-            while e > s and (text[e - 1] == "#" or text[e - 1].isspace()):
+            while e > s and (text[e - 1] in _EDGES or text[e - 1].isspace()):
                 e -= 1
             if s == e:
                 continue

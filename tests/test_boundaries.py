@@ -269,11 +269,13 @@ def test_names_never_start_or_end_on_a_hashtag_sign():
     a CONTENT that quotes a hashtag keeps it."""
     from qawl.data.decode import trim_hashes
 
-    text = 'أكدت #الصين أن "#اقتصاد_البحرين ينمو" وقال دونالد #ترمب ذلك #'
+    text = 'أكدت #الصين أن "#اقتصاد_البحرين ينمو" وقال دونالد #ترمب ذلك، وقال مسؤول رفض كشف هويته، إن ذلك صحيح #'
     spans = [(*span(text, "#الصين"), "SOURCE"), (*span(text, "#الصين"), "LOC"),
-             (*span(text, "دونالد #"), "PER"), (*span(text, "#اقتصاد_البحرين ينمو"), "CONTENT"), (len(text) - 1, len(text), "ORG")]
+             (*span(text, "دونالد #"), "PER"), (*span(text, "#اقتصاد_البحرين ينمو"), "CONTENT"),
+             (*span(text, "هويته،"), "SOURCE"), (len(text) - 1, len(text), "ORG")]
     got = [(text[s:e], lab) for s, e, lab in trim_hashes(text, spans)]
-    assert got == [("الصين", "SOURCE"), ("الصين", "LOC"), ("دونالد", "PER"), ("#اقتصاد_البحرين ينمو", "CONTENT")]
+    assert got == [("الصين", "SOURCE"), ("الصين", "LOC"), ("دونالد", "PER"), ("#اقتصاد_البحرين ينمو", "CONTENT"),
+                   ("هويته", "SOURCE")]
 
 
 def test_a_source_that_stops_before_the_mark_closing_its_name_takes_the_mark():
