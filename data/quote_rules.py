@@ -207,7 +207,8 @@ class _Rules:
             return False
         start = d.content[0]
         end = doc.body_end(start, cue.start)
-        while end > start and doc.norm[end - 1] in ("و", "ف"):
+        # the connective that opens the new clause (``، لكنه أوضح``) goes with it, not with this one
+        while end > start and (doc.norm[end - 1] in ("و", "ف") or doc.light[end - 1] in _CONNECTIVES):
             end = doc.body_end(start, end - 1)
         for i in range(end, d.content[1]):
             self.taken[i] = 0

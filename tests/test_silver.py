@@ -182,6 +182,14 @@ def test_new_clause_cue_splits_the_quote_before():
     assert contents == ["البلاد بخير", "الاقتصاد ينمو", "البطالة تراجعت"]
 
 
+def test_the_connective_that_opens_the_next_clause_is_not_in_the_quote_before():
+    """``إن X، لكنه أوضح أن Y``: X ends before the comma; ``لكنه`` opens the next report."""
+    for connective in ("لكنه", "ولكنها", "بينما"):
+        text = f"وقال الوزير إن الخطة جاهزة، {connective} أوضح أن التنفيذ سيتأخر."
+        contents = [part(text, q["content"]) for q in quotes_of(text)]
+        assert contents == ["الخطة جاهزة", "التنفيذ سيتأخر"], connective
+
+
 def test_nested_report_is_left_inside_the_outer_quote():
     text = "وأعلنت الشرطة أن أحد المعتقلين اعترف بأنه نفذ الهجوم."
     q = only(text)
