@@ -99,6 +99,8 @@ _SCAN_STOPS = frozenset(light(w) for w in (
 #: clause rather than more of it (``، وذلك في إطار``); most connectives
 #: (``بينما``, ``كما``, ``لكن``) go either way in the gold data and are not here
 _GLOSS = frozenset(light(w) for w in ("وذلك",))
+#: ``على حد`` (``على حد قوله``: "as he put it") ends a reported clause
+_ALA, _HADD = frozenset(light(w) for w in ("على", "علي")), light("حد")
 #: a reporting participle of the cue lexicon (``موضحا أن``, ``واصفا هذا بأنه``) opens a
 #: reported clause of its own when one starts within this many words after it
 #: (``واصفا هذا الحفل بأنه``): a clause running into it ends before it, comma or not
@@ -335,10 +337,18 @@ class _Rules:
             if doc.words[i] in _COMMAS and self.gloss_at(i + 1):
                 end = i
                 break
-            if self.next_report_at(i, end):
+            if self.next_report_at(i, end) or self.as_put_at(i, end):
                 end = i
                 break
         return self.trim(k, end)
+
+    def as_put_at(self, i: int, end: int) -> bool:
+        """Words ``i``-``i + 2`` are ``على حد قوله`` (``على حد تعبيره``), last in the
+        clause: the writer's "as he put it" closing it, not part of it (in the
+        middle of a clause it is a parenthesis and stays)."""
+        doc = self.doc
+        return (i + 2 < end and doc.light[i] in _ALA and doc.light[i + 1] == _HADD
+                and (i + 3 >= end or doc.words[i + 3] in _CLOSING))
 
     def next_report_at(self, i: int, end: int) -> bool:
         """Word ``i`` is a reporting participle (``وموضحا``) whose own clause opens

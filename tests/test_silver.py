@@ -190,6 +190,14 @@ def test_the_connective_that_opens_the_next_clause_is_not_in_the_quote_before():
         assert contents == ["الخطة جاهزة", "التنفيذ سيتأخر"], connective
 
 
+def test_as_he_put_it_closes_a_clause_but_not_in_its_middle():
+    """``على حد قوله`` last in a clause is the writer's, not the speaker's; in the middle it stays."""
+    text = "وقال المدرب إن الفريق كان في قمة مستواه على حد قوله. ثم غادر."
+    assert [part(text, q["content"]) for q in quotes_of(text)] == ["الفريق كان في قمة مستواه"]
+    text = "وأكد المدرب أن الفارق على حد قوله هو الخبرة."
+    assert [part(text, q["content"]) for q in quotes_of(text)] == ["الفارق على حد قوله هو الخبرة"]
+
+
 def test_nested_report_is_left_inside_the_outer_quote():
     text = "وأعلنت الشرطة أن أحد المعتقلين اعترف بأنه نفذ الهجوم."
     q = only(text)
