@@ -17,8 +17,9 @@ stopped before, :func:`close_marks`, then cut to the name alone where the entiti
 show it, :func:`trim_source`, and every CUE left without a trailing preposition,
 :func:`.quote_cues.trim_cue`). A
 quote only the tagger sees keeps its own boundaries, unless it has no CUE and
-is indirect (a clause with no speech act) or a word or two in marks (a name
-or term in scare quotes), or its CUE is the writer's own voice (``يذكر أن``,
+is indirect (a clause with no speech act), has no SOURCE either (words in
+marks that nothing in the sentence reports: ``رحبت اللجنة بقرار "يدعم ..."``)
+or is a word or two in marks (a name or term in scare quotes), or its CUE is the writer's own voice (``يذكر أن``,
 :func:`.quote_rules.writers_voice`) with no SOURCE: those are dropped. Pure functions,
 standard library only: a checkpoint carries this file.
 """
@@ -223,8 +224,8 @@ def cut_quotes(text: str, quotes: list[dict], entities: Sequence[Span] = ()) -> 
     for q in quotes:
         rq = best_rule_quote(q, rule_quotes)
         if rq is None:
-            if q.get("cue") is None and (q["kind"] == "indirect" or is_term(text, q["content"])):
-                continue  # no speech act the rules or the tagger can point at, or a term in marks
+            if q.get("cue") is None and (q["kind"] == "indirect" or q.get("source") is None or is_term(text, q["content"])):
+                continue  # no speech act the rules or the tagger can point at, nor a speaker; or a term in marks
             if q.get("source") is None and q.get("cue") is not None and writers_voice(text, q["cue"]):
                 continue  # يذكر أن, ويشار إلى أن: the writer's own voice
             out.append(q)

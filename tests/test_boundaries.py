@@ -85,6 +85,11 @@ def test_scare_quotes_and_clauses_with_no_speech_act_are_not_quotes():
     text = 'ووقعت شركة "آشكاين" عقدا جديدا مع الحكومة. ويتوقع أن ترتفع الأرباح.'
     taken = [quote(text, "آشكاين", kind="direct"), quote(text, "ترتفع الأرباح")]
     assert cut_quotes(text, taken) == []
+    # words in marks that nothing reports (no CUE, no SOURCE) are no quote; with a SOURCE they are
+    text = 'ورحبت اللجنة بقرار "يدعم مكافحة المنشطات ويوضح الأمور". وقالت الوزيرة "سنواصل العمل".'
+    assert cut_quotes(text, [quote(text, "يدعم مكافحة المنشطات ويوضح الأمور", kind="direct")]) == []
+    kept = cut_quotes(text, [quote(text, "سنواصل العمل", source="الوزيرة", kind="direct")])
+    assert contents(text, kept) == ["سنواصل العمل"]
 
 
 def test_a_quote_only_the_tagger_sees_keeps_its_boundaries():
