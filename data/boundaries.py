@@ -157,6 +157,8 @@ def close_marks(text: str, source: Sequence[int]) -> list[int]:
     """A SOURCE that opens a quotation mark and stops right before its closing
     one (``متحدث باسم "فيسبوك``) taken on through that mark."""
     s, e = source
+    if not any(c in MARKS for c in text[s:e]):
+        return [s, e]  # nothing opened in it: no need to pair the article's marks
     for pair in pair_marks(text):
         if s <= pair.open < e and pair.close is not None and e <= pair.close and not text[e:pair.close].strip():
             return [s, pair.close + 1]

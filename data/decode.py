@@ -51,7 +51,7 @@ _NAMES = frozenset({"PER", "ORG", "LOC", "MISC", "SOURCE"})
 _EDGES = frozenset("#،,:؛;")
 
 
-def trim_hashes(text: str, spans: Sequence[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+def trim_name_edges(text: str, spans: Sequence[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     """Name spans without a hashtag sign, comma, colon or semicolon (or space)
     at either edge, as the gold annotates them (``#الصين`` -> ``الصين``,
     ``دونالد #`` -> ``دونالد``, ``فلان،`` -> ``فلان``);
@@ -94,7 +94,7 @@ def article_prediction(
             missing = sum(i is None for i in ids)
             raise ValueError(f"article {art_id!r}: {missing} word(s) got no {layer} decision")
         names = label_lists[layer]
-        spans[layer] = trim_hashes(text, tags_to_spans(offs, [names[i] for i in ids]))
+        spans[layer] = trim_name_edges(text, tags_to_spans(offs, [names[i] for i in ids]))
     if "ner" in spans:
         art["entities"] = [{"start": s, "end": e, "label": lab} for s, e, lab in spans["ner"]]
     if "quote" in spans:

@@ -180,11 +180,11 @@ def quote_features(art: Article, q: dict, previous: Speaker | None, previous_nul
     desc = [w for w in description_words(src_text) if w not in _STOP] if kind in ("description", "document") else []
     document = source_document(src_text) if kind == "document" else None
     document_speaker = None  # who spoke in the last such document, unless another was named since
-    document_sentences: set[int] = set()  # the sentence of the last earlier mention of the document
+    document_sentence = None  # the sentence of the last earlier mention of the document
     if document:
         earlier = [p for p, n in art.documents if n == document and p < anchor and not source[0] <= p < source[1]]
         if earlier:
-            document_sentences.add(art.sentence_of(earlier[-1]))
+            document_sentence = art.sentence_of(earlier[-1])
         said = (said_in or {}).get(document)
         if said is not None and (not earlier or earlier[-1] <= said[0]):
             document_speaker = said[1]
@@ -272,7 +272,8 @@ def quote_features(art: Article, q: dict, previous: Speaker | None, previous_nul
             f["was_named_source"] = 1.0
         if document_speaker is sp:
             f["document_said"] = 1.0
-        if document_sentences and any(art.sentence_of(m.start) in document_sentences for m in outside if m.start < anchor):
+        if document_sentence is not None and any(art.sentence_of(m.start) == document_sentence
+                                                 for m in outside if m.start < anchor):
             f["document_sentence"] = 1.0
         if i == 0:
             f["first_speaker"] = 1.0

@@ -223,12 +223,16 @@ class Speaker:
     name: str
     label: str
     mentions: list[Mention] = field(default_factory=list)
-    intro: set[str] = field(default_factory=set)
     aliases: set[tuple[str, ...]] = field(default_factory=set)  # keys of acronyms given with its name (فيفا)
 
     @property
     def key(self) -> tuple[str, ...]:
         return name_key(self.name)
+
+    @property
+    def intro(self) -> set[str]:
+        """What its mentions were introduced with, all together."""
+        return set().union(*(m.intro for m in self.mentions))
 
 
 #: at most this many words before or after a mention are read as its description
@@ -411,5 +415,4 @@ def find_speakers(text: str, entities: Sequence[Span], sources: Sequence[tuple[i
             best.label = m.label
         m.intro = frozenset(intro_words(text, m.start, m.end, spans))
         best.mentions.append(m)
-        best.intro |= m.intro
     return speakers

@@ -272,13 +272,13 @@ def test_decoded_quotes_always_pass_the_validator(article):
 def test_names_never_start_or_end_on_a_hashtag_sign():
     """``أكدت #الصين أن`` names الصين (the gold never puts ``#`` in a name or SOURCE);
     a CONTENT that quotes a hashtag keeps it."""
-    from qawl.data.decode import trim_hashes
+    from qawl.data.decode import trim_name_edges
 
     text = 'أكدت #الصين أن "#اقتصاد_البحرين ينمو" وقال دونالد #ترمب ذلك، وقال مسؤول رفض كشف هويته، إن ذلك صحيح #'
     spans = [(*span(text, "#الصين"), "SOURCE"), (*span(text, "#الصين"), "LOC"),
              (*span(text, "دونالد #"), "PER"), (*span(text, "#اقتصاد_البحرين ينمو"), "CONTENT"),
              (*span(text, "هويته،"), "SOURCE"), (len(text) - 1, len(text), "ORG")]
-    got = [(text[s:e], lab) for s, e, lab in trim_hashes(text, spans)]
+    got = [(text[s:e], lab) for s, e, lab in trim_name_edges(text, spans)]
     assert got == [("الصين", "SOURCE"), ("الصين", "LOC"), ("دونالد", "PER"), ("#اقتصاد_البحرين ينمو", "CONTENT"),
                    ("هويته", "SOURCE")]
 

@@ -34,13 +34,18 @@ def span(text: str, part: str, nth: int = 0) -> tuple[int, int]:
     return at, at + len(part)
 
 
-def attribute(text: str, entities: list[tuple[str, str, int]], quotes: list[dict], weights) -> list[dict]:
-    """Quotes attributed by the linker. ``entities``: (surface, label, nth);
-    ``quotes``: content / source / cue as (surface, nth) or None."""
+def located(text: str, entities: list[tuple[str, str, int]], quotes: list[dict]) -> tuple[list, list[dict]]:
+    """Offsets of ``entities`` ((surface, label, nth)) and of ``quotes`` (content /
+    source / cue as (surface, nth) or None)."""
     ents = [(*span(text, s, n), lab) for s, lab, n in entities]
-    out = []
-    for q in quotes:
-        out.append({k: None if q.get(k) is None else list(span(text, *q[k])) for k in ("content", "source", "cue")})
+    qs = [{k: None if q.get(k) is None else list(span(text, *q[k])) for k in ("content", "source", "cue")}
+          for q in quotes]
+    return ents, qs
+
+
+def attribute(text: str, entities: list[tuple[str, str, int]], quotes: list[dict], weights) -> list[dict]:
+    """Quotes attributed by the linker (arguments as :func:`located` reads them)."""
+    ents, out = located(text, entities, quotes)
     link_speakers(text, out, ents, weights)
     return out
 
@@ -238,9 +243,7 @@ def test_names_joined_after_a_head_word_describe_one_speaker_not_a_group():
 
 def document_features(text: str, entities: list[tuple[str, str, int]], quotes: list[dict]) -> list[dict]:
     """Per quote: candidate name (None for null) -> its features."""
-    ents = [(*span(text, s, n), lab) for s, lab, n in entities]
-    qs = [{k: None if q.get(k) is None else list(span(text, *q[k])) for k in ("content", "source", "cue")}
-          for q in quotes]
+    ents, qs = located(text, entities, quotes)
     seen = []
 
     def choose(q, candidates):
