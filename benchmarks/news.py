@@ -40,7 +40,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--corpus", type=Path, default=DATA / "ant" / "ant-multisource-v2.1.jsonl.gz")
     p.add_argument("--gold", type=Path, default=REPO / "data" / "ant_quotes" / "gold")
     p.add_argument("--out", type=Path, default=RESULTS / "news.json")
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    for path, what in ((args.checkpoint, "checkpoint folder"), (args.anercorp, "ANERcorp test file"),
+                       (args.corpus, "ANT corpus")):
+        if not path.exists():
+            p.error(f"{path}: no such {what}")
+    for path, what in ((args.time, "`time -v` log"), (args.run and args.run / "metrics.jsonl", "run metrics file")):
+        if path is not None and not path.is_file():
+            p.error(f"{path}: no such {what}")
+    return args
 
 
 def read_time_log(path: Path) -> dict:
